@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import abort, current_app
+from flask_smorest import Blueprint
+
+from api.schemas import (
+    DrawRequestSchema,
+    DrawSchema,
+    ErrorSchema,
+    LangArgsSchema,
+    QuizListSchema,
+    RespondentHeaderSchema,
+    ResultSchema,
+    SubmissionSchema,
+)
+from quizzes import service as quizzes
+from quizzes.models import Draw
+from webapp.extensions import db, limiter
+from webapp.learn import service as learn
+from webapp.learn.views import quiz_rate_limit, quiz_timing
+from webapp.regions import service as regions
+
+PREFIX = ""
+blp = Blueprint("api_quizzes", __name__, description="Quizzes: draw questions, submit answers, read feedback")
+
+
+def _library():
+    return current_app.extensions["library"]
+
+
+def _quiz_dict(quiz) -> dict:
+    return {
+        "slug": quiz.slug, "kind": quiz.kind, "title": dict(quiz.title), "n_questions": quiz.n_questions,
+        "pass_mark": quiz.pass_mark, "time_limit_seconds": quiz.time_limit_seconds, "topic": quiz.topic,
+        "lesson": quiz.lesson,
+    }
+
+
+def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
+    return {
+        "id": draw.id, "quiz": draw.quiz_slug, "kind": draw.kind, "community": draw.community.code,
+        "served_at": draw.served_at, "deadline_at": draw.deadline_at, "expires_at": draw.expires_at,
+        "submitted": draw.attempt is not None,
+        "questions": [asdict(q) for q in quizzes.served_questions(_library(), draw, lang)],
+        "respondent_token": token,
+    }
+
+
+def _result_dict(draw: Draw, lang: str) -> dict:
+    attempt = draw.attempt
+    return {
+        "draw_id": draw.id, "quiz": draw.quiz_slug, "kind": draw.kind, "community": draw.community.code,
+        "n_questions": attempt.n_questions, "n_answered": attempt.n_answered, "n_correct": attempt.n_correct,
+        "score": attempt.score, "valid": attempt.valid, "passed": attempt.passed,
+        "items": [asdict(item) for item in quizzes.feedback(_library(), attempt, lang)],
+    }
+
+
+def _own_draw(draw_id: str, headers: dict) -> Draw:
+    if not headers.get("token"):
+        abort(401)
+    return quizzes.load_draw(draw_id, learn.find_respondent(headers["token"]))
+
+
+@blp.get("/quizzes")
+@blp.response(200, QuizListSchema)
+def list_quizzes() -> dict:
+    """The awareness survey, a practice quiz per topic and a check per lesson."""
+    return {"items": [_quiz_dict(quiz) for quiz in _library().quizzes.values()]}
+
+
+@blp.post("/quizzes/<slug>/draws")
+@limiter.limit(quiz_rate_limit)
+@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.arguments(DrawRequestSchema)
+@blp.arguments(LangArgsSchema, location="query")
+@blp.response(201, DrawSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="No such quiz or community")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, or the region is not a community")
+@blp.alt_response(429, schema=ErrorSchema, description="Too many requests")
+def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
+    """Serve a fresh set of questions; answers are never part of it.
+
+    Without a valid `X-Respondent-Token` a new anonymous respondent is created and its
+    token returned once in `respondent_token`.
+    """
+    quiz = quizzes.get_quiz(_library(), slug)
+    community = regions.get_region(body["community"])
+    if community is None:
+        abort(404)
+    respondent, token = learn.respondent_for(headers.get("token"), community)
+    if quiz.lesson:
+        learn.complete_lesson(respondent, quiz.lesson)
+    draw = quizzes.start_draw(_library(), quiz, respondent, community, quiz_timing())
+    db.session.commit()
+    return _draw_dict(draw, args["lang"], token)
+
+
+@blp.get("/draws/<draw_id>")
+@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.arguments(LangArgsSchema, location="query")
+@blp.response(200, DrawSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No respondent token")
+@blp.alt_response(404, schema=ErrorSchema, description="No such draw for this respondent")
+def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
+    """A draw served earlier, e.g. to resume after the app was closed."""
+    return _draw_dict(_own_draw(draw_id, headers), args["lang"])
+
+
+@blp.post("/draws/<draw_id>/submission")
+@limiter.limit(quiz_rate_limit)
+@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.arguments(SubmissionSchema)
+@blp.arguments(LangArgsSchema, location="query")
+@blp.response(201, ResultSchema)
+@blp.alt_response(200, schema=ResultSchema, description="The same answers were stored before: the stored result")
+@blp.alt_response(401, schema=ErrorSchema, description="No respondent token")
+@blp.alt_response(404, schema=ErrorSchema, description="No such draw for this respondent")
+@blp.alt_response(409, schema=ErrorSchema, description="Expired, or already submitted with other answers")
+@blp.alt_response(422, schema=ErrorSchema, description="Answers that do not fit the draw")
+@blp.alt_response(429, schema=ErrorSchema, description="Too many requests")
+def submit(headers: dict, body: dict, args: dict, draw_id: str):
+    """Score the answers on the server and return per-question feedback.
+
+    Answers give option positions as served. Submitting the same answers again returns
+    the stored result with status 200, so a retry after a dropped connection is safe.
+    """
+    draw = _own_draw(draw_id, headers)
+    choices: dict[int, list[int]] = {}
+    for answer in body["answers"]:
+        if answer["position"] in choices:
+            raise quizzes.InvalidAnswers(f"position {answer['position']} twice")
+        choices[answer["position"]] = answer["choices"]
+    _, created = quizzes.submit_draw(_library(), draw, choices)
+    db.session.commit()
+    return _result_dict(draw, args["lang"]), 201 if created else 200
+
+
+@blp.get("/draws/<draw_id>/submission")
+@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.arguments(LangArgsSchema, location="query")
+@blp.response(200, ResultSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No respondent token")
+@blp.alt_response(404, schema=ErrorSchema, description="No such draw, or not submitted yet")
+def get_result(headers: dict, args: dict, draw_id: str) -> dict:
+    """The scored result of a submitted draw."""
+    draw = _own_draw(draw_id, headers)
+    if draw.attempt is None:
+        abort(404)
+    return _result_dict(draw, args["lang"])

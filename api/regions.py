@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from flask import abort
+from flask_smorest import Blueprint
+
+from api.pagination import offset, page_of
+from api.schemas import ErrorSchema, RegionPageSchema, RegionQuerySchema, RegionSchema
+from webapp.regions import service as regions
+from webapp.regions.models import Region
+
+PREFIX = "/regions"
+blp = Blueprint("api_regions", __name__, description="The region tree: city, district, street, community")
+
+
+@blp.get("")
+@blp.arguments(RegionQuerySchema, location="query")
+@blp.response(200, RegionPageSchema)
+def list_regions(args: dict) -> dict:
+    """Search regions by name or code, optionally at one level."""
+    levels = [args["level"]] if args.get("level") else None
+    items, total = regions.search_regions(args.get("q"), levels, offset(args), args["per_page"])
+    return page_of(items, total, args["page"], args["per_page"])
+
+
+@blp.get("/<code>")
+@blp.response(200, RegionSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="No region has this code")
+def get_region(code: str) -> Region:
+    """One region by its code."""
+    region = regions.get_region(code[:32])
+    if region is None:
+        abort(404)
+    return region

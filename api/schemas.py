@@ -1,0 +1,190 @@
+"""Marshmallow schemas: they validate input and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate
+
+from webapp.regions.models import LEVELS
+
+LANG = validate.OneOf(["zh_Hans", "en"])
+
+
+def _known(kind: str):
+    def check(value: str) -> None:
+        tags = getattr(current_app.extensions["library"].catalog.taxonomy, kind)
+        if value not in tags:
+            raise ValidationError(f"unknown {kind[:-1]}; one of: {', '.join(tags)}")
+
+    return check
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True, metadata={"description": "stable machine-readable reason"})
+    message = fields.String(required=True, metadata={"description": "human-readable, in the request's language"})
+    fields = fields.Dict(metadata={"description": "per-field problems for invalid input"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+
+
+# --- regions ---------------------------------------------------------------------
+
+class RegionQuerySchema(PageArgsSchema):
+    q = fields.String(validate=validate.Length(max=50), metadata={"description": "part of a name (zh or en) or code"})
+    level = fields.String(validate=validate.OneOf(LEVELS))
+
+
+class RegionSchema(Schema):
+    code = fields.String(required=True)
+    name_zh = fields.String(required=True)
+    name_en = fields.String(required=True)
+    level = fields.String(required=True)
+    population = fields.Integer(allow_none=True, metadata={"description": "resident population (常住人口)"})
+    parent_code = fields.Function(lambda r: r.parent.code if r.parent else None, allow_none=True)
+    is_demo = fields.Boolean(required=True, metadata={"description": "invented demo data"})
+
+
+class RegionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(RegionSchema), required=True)
+
+
+# --- lessons ---------------------------------------------------------------------
+
+class LangArgsSchema(Schema):
+    lang = fields.String(load_default="zh_Hans", validate=LANG)
+
+
+class LessonQuerySchema(PageArgsSchema, LangArgsSchema):
+    topic = fields.String(validate=_known("topics"))
+    audience = fields.String(validate=_known("audiences"))
+
+
+class LessonSummarySchema(Schema):
+    slug = fields.String(required=True)
+    lang = fields.String(required=True)
+    title = fields.String(required=True)
+    topic = fields.String(required=True)
+    audiences = fields.List(fields.String(), required=True)
+    summary = fields.String(required=True)
+    reading_minutes = fields.Integer(required=True)
+
+
+class LessonSchema(LessonSummarySchema):
+    html = fields.String(required=True, metadata={"description": "sanitized HTML of the lesson body"})
+    check_quiz = fields.String(required=True, metadata={"description": "slug of the lesson's short check"})
+
+
+class LessonPageSchema(PageSchema):
+    items = fields.List(fields.Nested(LessonSummarySchema), required=True)
+
+
+# --- quizzes, draws and submissions ---------------------------------------------
+
+class QuizSchema(Schema):
+    slug = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "survey (counts for awareness), practice or check"})
+    title = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    n_questions = fields.Integer(required=True)
+    pass_mark = fields.Float(required=True)
+    time_limit_seconds = fields.Integer(allow_none=True)
+    topic = fields.String(allow_none=True)
+    lesson = fields.String(allow_none=True)
+
+
+class QuizListSchema(Schema):
+    items = fields.List(fields.Nested(QuizSchema), required=True)
+
+
+class RespondentHeaderSchema(Schema):
+    token = fields.String(data_key="X-Respondent-Token", validate=validate.Length(max=128))
+
+
+class DrawRequestSchema(Schema):
+    community = fields.String(
+        required=True, validate=validate.Length(min=1, max=32), metadata={"description": "community or village code"}
+    )
+
+
+class ServedOptionSchema(Schema):
+    position = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class ServedQuestionSchema(Schema):
+    position = fields.Integer(required=True)
+    type = fields.String(required=True, metadata={"description": "single, multiple or truefalse"})
+    stem = fields.String(required=True)
+    options = fields.List(fields.Nested(ServedOptionSchema), required=True)
+
+
+class DrawSchema(Schema):
+    id = fields.String(required=True)
+    quiz = fields.String(required=True)
+    kind = fields.String(required=True)
+    community = fields.String(required=True)
+    served_at = fields.DateTime(required=True)
+    deadline_at = fields.DateTime(allow_none=True, metadata={"description": "hand in before this for the attempt to count"})
+    expires_at = fields.DateTime(required=True)
+    submitted = fields.Boolean(required=True)
+    questions = fields.List(fields.Nested(ServedQuestionSchema), required=True)
+    respondent_token = fields.String(
+        allow_none=True, metadata={"description": "issued once when the request carried no valid token; keep it"}
+    )
+
+
+class AnswerInputSchema(Schema):
+    position = fields.Integer(required=True, validate=validate.Range(min=0, max=99))
+    choices = fields.List(
+        fields.Integer(validate=validate.Range(min=0, max=9)), required=True, validate=validate.Length(max=10)
+    )
+
+
+class SubmissionSchema(Schema):
+    answers = fields.List(fields.Nested(AnswerInputSchema), required=True, validate=validate.Length(max=100))
+
+
+class FeedbackOptionSchema(Schema):
+    position = fields.Integer(required=True)
+    text = fields.String(required=True)
+    chosen = fields.Boolean(required=True)
+    correct = fields.Boolean(required=True)
+
+
+class FeedbackSchema(Schema):
+    position = fields.Integer(required=True)
+    question_id = fields.String(required=True)
+    type = fields.String(required=True)
+    stem = fields.String(required=True)
+    options = fields.List(fields.Nested(FeedbackOptionSchema), required=True)
+    answered = fields.Boolean(required=True)
+    correct = fields.Boolean(required=True)
+    explanation = fields.String(required=True)
+    lesson_slug = fields.String(required=True)
+    lesson_title = fields.String(required=True)
+
+
+class ResultSchema(Schema):
+    draw_id = fields.String(required=True)
+    quiz = fields.String(required=True)
+    kind = fields.String(required=True)
+    community = fields.String(required=True)
+    n_questions = fields.Integer(required=True)
+    n_answered = fields.Integer(required=True)
+    n_correct = fields.Integer(required=True)
+    score = fields.Float(required=True, metadata={"description": "share of questions answered correctly"})
+    valid = fields.Boolean(required=True, metadata={"description": "complete and on time: counts for awareness"})
+    passed = fields.Boolean(required=True)
+    items = fields.List(fields.Nested(FeedbackSchema), required=True)

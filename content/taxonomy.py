@@ -1,0 +1,40 @@
+"""Topics and audiences: the tags every lesson and question carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from content.errors import ContentError
+
+LANGUAGES = ("zh_Hans", "en")
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    names: dict[str, str]
+    kind: str = "topic"
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["zh_Hans"]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    topics: dict[str, Tag]
+    audiences: dict[str, Tag]
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        topics = {t["slug"]: Tag(t["slug"], {lang: t[lang] for lang in LANGUAGES}) for t in raw["topics"]}
+        audiences = {
+            a["slug"]: Tag(a["slug"], {lang: a[lang] for lang in LANGUAGES}, a["kind"]) for a in raw["audiences"]
+        }
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ContentError([(path, f"cannot read taxonomy: {exc!r}")]) from exc
+    return Taxonomy(topics=topics, audiences=audiences)

@@ -1,0 +1,1 @@
+"""The question bank, quiz definitions and the quiz engine (draw, score)."""

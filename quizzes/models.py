@@ -1,0 +1,98 @@
+"""Draws (what was served), attempts (what was submitted) and one row per answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.learn.models import Respondent
+from webapp.regions.models import Region
+from webapp.timeutil import utcnow
+
+
+class Draw(db.Model):
+    """The exact questions and option order served to one respondent for one sitting."""
+
+    __tablename__ = "draws"
+
+    #: random and unguessable: it is the only handle a client has
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    quiz_slug: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    content_version: Mapped[str] = mapped_column(String(16))
+    #: [{"q": question id, "o": [option keys in served order]}, …]
+    items: Mapped[list] = mapped_column(JSON)
+    served_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: answers after this still get stored, but the attempt is not valid (None: no limit)
+    deadline_at: Mapped[datetime | None]
+    #: after this the draw is closed and a submission is refused
+    expires_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+
+    respondent: Mapped[Respondent] = relationship()
+    community: Mapped[Region] = relationship()
+    attempt: Mapped[Attempt | None] = relationship(back_populates="draw", uselist=False)
+
+    __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"),)
+
+    def mark_submitted(self, when: datetime) -> None:
+        if self.submitted_at is not None:
+            raise ValueError("this draw was already submitted")
+        self.submitted_at = when
+
+
+class Attempt(db.Model):
+    """A scored submission of a draw."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[str] = mapped_column(ForeignKey("draws.id"), unique=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    quiz_slug: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    served_at: Mapped[datetime]
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    n_questions: Mapped[int]
+    n_answered: Mapped[int]
+    n_correct: Mapped[int]
+    #: every question answered before the deadline; only valid surveys count for awareness
+    valid: Mapped[bool]
+    passed: Mapped[bool]
+    #: a digest of the chosen options, so a retried identical submission is recognised
+    answers_digest: Mapped[str] = mapped_column(String(64))
+
+    draw: Mapped[Draw] = relationship(back_populates="attempt")
+    answers: Mapped[list[Answer]] = relationship(back_populates="attempt", order_by="Answer.position")
+
+    __table_args__ = (
+        Index("ix_attempts_community_kind_submitted", "community_id", "kind", "submitted_at"),
+        Index("ix_attempts_respondent_id", "respondent_id"),
+    )
+
+    @property
+    def score(self) -> float:
+        return self.n_correct / self.n_questions if self.n_questions else 0.0
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    position: Mapped[int]
+    question_id: Mapped[str] = mapped_column(String(80))
+    topic: Mapped[str] = mapped_column(String(40))
+    #: chosen option keys joined by ",", empty when unanswered
+    chosen: Mapped[str] = mapped_column(String(40))
+    correct: Mapped[bool]
+
+    attempt: Mapped[Attempt] = relationship(back_populates="answers")
+
+    __table_args__ = (Index("ix_answers_attempt_id", "attempt_id"), Index("ix_answers_question_id", "question_id"))

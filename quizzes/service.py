@@ -1,0 +1,263 @@
+"""The quiz operations residents perform: draw a quiz, submit it, read the feedback.
+
+Shared by the site and the API; neither touches the engine or the tables directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from content.check import Library
+from quizzes.definitions import QuizDefinition
+from quizzes.engine import AnswerError, DrawnItem, draw_questions, score_items
+from quizzes.models import Answer, Attempt, Draw
+from webapp.extensions import db
+from webapp.learn.models import Respondent
+from webapp.regions.models import Region
+from webapp.timeutil import utcnow
+
+
+class QuizError(Exception):
+    """A refusal the resident should understand; ``code`` selects the message shown."""
+
+    code = "quiz_error"
+
+
+class QuizNotFound(QuizError):
+    code = "quiz_not_found"
+
+
+class DrawNotFound(QuizError):
+    """Missing, or belonging to someone else: the two look the same from outside."""
+
+    code = "draw_not_found"
+
+
+class DrawExpired(QuizError):
+    code = "draw_expired"
+
+
+class AlreadySubmitted(QuizError):
+    """Submitted before with different answers; an identical retry is not an error."""
+
+    code = "already_submitted"
+
+
+class InvalidAnswers(QuizError):
+    code = "invalid_answers"
+
+
+class NotACommunity(QuizError):
+    code = "not_a_community"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long a draw stays answerable; from configuration."""
+
+    submit_grace: timedelta
+    expiry: timedelta
+
+
+def get_quiz(library: Library, slug: str) -> QuizDefinition:
+    quiz = library.quizzes.get(slug)
+    if quiz is None:
+        raise QuizNotFound(slug)
+    return quiz
+
+
+def start_draw(
+    library: Library, quiz: QuizDefinition, respondent: Respondent, community: Region, timing: Timing,
+    now: datetime | None = None,
+) -> Draw:
+    """Serve a fresh set of questions of ``quiz`` to ``respondent`` on behalf of ``community``.
+
+    :raises NotACommunity: answers must count for a community or village, not a street or city.
+    """
+    if not community.is_leaf:
+        raise NotACommunity(community.code)
+    now = now or utcnow()
+    limit = timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
+    draw = Draw(
+        id=secrets.token_urlsafe(16),
+        quiz_slug=quiz.slug,
+        kind=quiz.kind,
+        respondent=respondent,
+        community=community,
+        content_version=library.catalog.version,
+        items=[{"q": item.question_id, "o": list(item.option_keys)} for item in draw_questions(quiz, library.bank)],
+        served_at=now,
+        deadline_at=now + limit + timing.submit_grace if limit else None,
+        expires_at=now + (limit or timedelta()) + timing.expiry,
+    )
+    db.session.add(draw)
+    db.session.flush()
+    return draw
+
+
+def load_draw(draw_id: str, respondent: Respondent | None) -> Draw:
+    """:raises DrawNotFound: unless the draw exists and belongs to ``respondent``."""
+    draw = db.session.get(Draw, draw_id) if draw_id and len(draw_id) <= 32 else None
+    if draw is None or respondent is None or draw.respondent_id != respondent.id:
+        raise DrawNotFound(draw_id)
+    return draw
+
+
+def drawn_items(draw: Draw) -> list[DrawnItem]:
+    return [DrawnItem(item["q"], tuple(item["o"])) for item in draw.items]
+
+
+def _digest(chosen: Sequence[Sequence[str]]) -> str:
+    return hashlib.sha256(json.dumps([list(c) for c in chosen]).encode()).hexdigest()
+
+
+def submit_draw(
+    library: Library, draw: Draw, choices: Mapping[int, Sequence[int]], now: datetime | None = None
+) -> tuple[Attempt, bool]:
+    """Score ``choices`` (option positions per question position) and store the attempt.
+
+    Returns the attempt and whether it was created now. Submitting the same answers
+    again returns the stored attempt, so a retry after a dropped connection is safe.
+
+    :raises InvalidAnswers: a position the draw does not have.
+    :raises AlreadySubmitted: the draw was submitted before with other answers.
+    :raises DrawExpired: the draw closed before this submission arrived.
+    """
+    now = now or utcnow()
+    try:
+        results = score_items(drawn_items(draw), choices, library.bank)
+    except AnswerError as exc:
+        raise InvalidAnswers(str(exc)) from exc
+    digest = _digest([r.chosen for r in results])
+    if draw.attempt is not None:
+        return _same_or_refuse(draw.attempt, digest), False
+    if now > draw.expires_at:
+        raise DrawExpired(draw.id)
+    quiz = library.quizzes.get(draw.quiz_slug)
+    n_correct = sum(r.correct for r in results)
+    complete = all(r.answered for r in results)
+    on_time = draw.deadline_at is None or now <= draw.deadline_at
+    attempt = Attempt(
+        draw=draw,
+        respondent_id=draw.respondent_id,
+        community_id=draw.community_id,
+        quiz_slug=draw.quiz_slug,
+        kind=draw.kind,
+        served_at=draw.served_at,
+        submitted_at=now,
+        n_questions=len(results),
+        n_answered=sum(r.answered for r in results),
+        n_correct=n_correct,
+        valid=complete and on_time,
+        passed=complete and on_time and quiz is not None and n_correct >= quiz.pass_mark * len(results),
+        answers_digest=digest,
+        answers=[
+            Answer(
+                position=i,
+                question_id=r.question_id,
+                topic=library.bank.questions[r.question_id].topic,
+                chosen=",".join(r.chosen),
+                correct=r.correct,
+            )
+            for i, r in enumerate(results)
+        ],
+    )
+    try:
+        # a savepoint: a concurrent identical submission must not undo the caller's other work
+        with db.session.begin_nested():
+            draw.mark_submitted(now)
+            db.session.add(attempt)
+    except IntegrityError:
+        stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
+        return _same_or_refuse(stored, digest), False
+    return attempt, True
+
+
+def _same_or_refuse(stored: Attempt, digest: str) -> Attempt:
+    if stored.answers_digest != digest:
+        raise AlreadySubmitted(stored.draw_id)
+    return stored
+
+
+@dataclass(frozen=True)
+class ServedOption:
+    position: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ServedQuestion:
+    """A question as the resident sees it before answering: no keys, no correctness."""
+
+    position: int
+    type: str
+    stem: str
+    options: list[ServedOption]
+
+
+def served_questions(library: Library, draw: Draw, lang: str) -> list[ServedQuestion]:
+    questions = []
+    for position, item in enumerate(drawn_items(draw)):
+        question = library.bank.questions[item.question_id]
+        options = [ServedOption(i, question.option(key).text[lang]) for i, key in enumerate(item.option_keys)]
+        questions.append(ServedQuestion(position, question.type, question.stem[lang], options))
+    return questions
+
+
+@dataclass(frozen=True)
+class FeedbackOption:
+    position: int
+    text: str
+    chosen: bool
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One question after submission: what was chosen, what was right, and why."""
+
+    position: int
+    question_id: str
+    type: str
+    stem: str
+    options: list[FeedbackOption]
+    answered: bool
+    correct: bool
+    explanation: str
+    lesson_slug: str
+    lesson_title: str
+
+
+def feedback(library: Library, attempt: Attempt, lang: str) -> list[Feedback]:
+    items = drawn_items(attempt.draw)
+    result = []
+    for answer, item in zip(attempt.answers, items, strict=True):
+        question = library.bank.questions[item.question_id]
+        chosen = set(filter(None, answer.chosen.split(",")))
+        lesson = library.catalog.lesson(question.lesson, lang)
+        result.append(
+            Feedback(
+                position=answer.position,
+                question_id=question.id,
+                type=question.type,
+                stem=question.stem[lang],
+                options=[
+                    FeedbackOption(i, question.option(key).text[lang], key in chosen, question.option(key).correct)
+                    for i, key in enumerate(item.option_keys)
+                ],
+                answered=bool(chosen),
+                correct=answer.correct,
+                explanation=question.explanation[lang],
+                lesson_slug=question.lesson,
+                lesson_title=lesson.title if lesson else question.lesson,
+            )
+        )
+    return result

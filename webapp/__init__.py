@@ -1,0 +1,69 @@
+"""The application factory: configuration, extensions, content, blueprints, errors, CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from content.check import load_library
+from webapp.config import INSTANCE_DIR, from_environment
+from webapp.extensions import babel, csrf, db, limiter, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    # content is validated before anything else: a broken lesson stops start-up here
+    app.extensions["library"] = load_library()
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from webapp.errors import init_errors
+
+    init_errors(app)
+
+    from webapp.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp.i18n import init_i18n, select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers proceed while an attempt is written; wait rather than fail on a lock
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from api import init_api
+    from webapp.learn.views import bp as learn_bp
+
+    app.register_blueprint(learn_bp)
+    init_api(app)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,55 @@
+"""Command-line verbs: `flask regions import`, `flask seed-demo`, `flask content check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from content.check import run_check
+from webapp.extensions import db
+from webapp.regions import service as regions
+
+regions_cli = AppGroup("regions", help="The region tree.")
+content_cli = AppGroup("content", help="Lessons and the question bank.")
+
+
+@regions_cli.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_regions_command(csv_file: Path) -> None:
+    """Import regions from CSV_FILE (columns: code,parent_code,level,name_zh,name_en,population)."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+        count = regions.import_regions(regions.read_regions_csv(text))
+    except UnicodeDecodeError:
+        raise click.ClickException("the file is not UTF-8 text; save it as CSV UTF-8 and try again") from None
+    except regions.RegionImportError as exc:
+        db.session.rollback()
+        for line, reason in exc.problems:
+            click.echo(f"{csv_file.name}:{line}: {reason}", err=True)
+        raise click.ClickException(f"{len(exc.problems)} bad row(s); nothing was imported") from None
+    db.session.commit()
+    click.echo(f"imported {count} regions")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo city (marked as demo data) if it is not there yet."""
+    city = regions.seed_demo_regions()
+    db.session.commit()
+    click.echo(f"demo region tree ready under {city.code} ({city.name_en})")
+
+
+@content_cli.command("check")
+def content_check_command() -> None:
+    """Validate lessons, the question bank and quiz definitions."""
+    sys.exit(run_check(click.echo, lambda line: click.echo(line, err=True)))
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(regions_cli)
+    app.cli.add_command(content_cli)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,27 @@
+"""Extension instances, created once here and bound to an app in ``create_app``."""
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def rate_limit_key() -> str:
+    """A respondent is limited by their token, so a classroom behind one address is not."""
+    token = request.headers.get("X-Respondent-Token") or request.cookies.get("respondent")
+    return f"respondent:{token[:32]}" if token else f"addr:{get_remote_address()}"
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=rate_limit_key)

@@ -1,0 +1,201 @@
+"""The resident's pages: choose a community, read lessons, take quizzes, see feedback."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from content.check import Library
+from quizzes import service as quizzes
+from quizzes.models import Draw
+from quizzes.service import Timing
+from webapp.extensions import db, limiter
+from webapp.i18n import current_lang
+from webapp.learn import service as learn
+from webapp.regions import service as regions
+from webapp.regions.models import LEAF_LEVELS, Region
+
+bp = Blueprint("learn", __name__, template_folder="templates")
+
+COMMUNITY_COOKIE = "community"
+RESPONDENT_COOKIE = "respondent"
+YEAR = 365 * 24 * 3600
+
+
+def library() -> Library:
+    return current_app.extensions["library"]
+
+
+def quiz_timing() -> Timing:
+    from datetime import timedelta
+
+    config = current_app.config
+    return Timing(
+        submit_grace=timedelta(seconds=config["SUBMIT_GRACE_SECONDS"]),
+        expiry=timedelta(seconds=config["DRAW_EXPIRY_SECONDS"]),
+    )
+
+
+def quiz_rate_limit() -> str:
+    return current_app.config["QUIZ_RATE_LIMIT"]
+
+
+def chosen_community() -> Region | None:
+    code = request.cookies.get(COMMUNITY_COOKIE)
+    region = regions.get_region(code) if code and len(code) <= 32 else None
+    return region if region is not None and region.is_leaf else None
+
+
+def _remember(response: Response, name: str, value: str) -> Response:
+    response.set_cookie(
+        name, value, max_age=YEAR, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
+    )
+    return response
+
+
+@bp.get("/")
+def home() -> str:
+    query = (request.args.get("q") or "").strip()[:50]
+    found, total = regions.search_regions(query, LEAF_LEVELS, limit=20) if query else ([], 0)
+    return render_template(
+        "learn/home.html",
+        community=chosen_community(),
+        query=query,
+        found=found,
+        total=total,
+        topics=library().catalog.taxonomy.topics.values(),
+        survey=library().survey,
+    )
+
+
+@bp.get("/c/<code>")
+def community_entry(code: str) -> Response:
+    """Where a community's QR code points: remember the community, go home."""
+    region = regions.get_region(code[:32])
+    if region is None or not region.is_leaf:
+        abort(404)
+    return _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, region.code)
+
+
+@bp.get("/lessons")
+def lessons() -> str:
+    taxonomy = library().catalog.taxonomy
+    topic = request.args.get("topic") if request.args.get("topic") in taxonomy.topics else None
+    audience = request.args.get("audience") if request.args.get("audience") in taxonomy.audiences else None
+    return render_template(
+        "learn/lessons.html",
+        lessons=library().catalog.find_lessons(current_lang(), topic, audience),
+        taxonomy=taxonomy,
+        topic=topic,
+        audience=audience,
+    )
+
+
+@bp.get("/lessons/<slug>")
+def lesson(slug: str) -> str:
+    found = library().catalog.lesson(slug, current_lang())
+    if found is None:
+        abort(404)
+    catalog = library().catalog
+    related = [other for other in catalog.find_lessons(current_lang(), topic=found.topic) if other.slug != slug]
+    return render_template(
+        "learn/lesson.html",
+        lesson=found,
+        topic=catalog.taxonomy.topics[found.topic],
+        related=related,
+        check_slug=f"check-{slug}",
+        community=chosen_community(),
+    )
+
+
+@bp.get("/quizzes")
+def quiz_list() -> str:
+    return render_template(
+        "learn/quizzes.html",
+        survey=library().survey,
+        practice=[quiz for quiz in library().quizzes.values() if quiz.kind == "practice"],
+        community=chosen_community(),
+    )
+
+
+@bp.post("/quizzes/<slug>/start")
+@limiter.limit(quiz_rate_limit)
+def start_quiz(slug: str) -> Response | tuple[str, int]:
+    quiz = quizzes.get_quiz(library(), slug)
+    community = chosen_community()
+    if community is None:
+        return render_template("learn/choose_first.html"), 400
+    respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
+    if quiz.lesson:
+        learn.complete_lesson(respondent, quiz.lesson)
+    draw = quizzes.start_draw(library(), quiz, respondent, community, quiz_timing())
+    db.session.commit()
+    response = redirect(url_for(".take_draw", draw_id=draw.id), code=303)
+    return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
+
+
+def _current_draw(draw_id: str) -> Draw:
+    respondent = learn.find_respondent(request.cookies.get(RESPONDENT_COOKIE))
+    return quizzes.load_draw(draw_id, respondent)
+
+
+def _render_draw(draw: Draw, chosen: dict[int, list[int]] | None = None, missing: list[int] | None = None):
+    quiz = library().quizzes.get(draw.quiz_slug)
+    return render_template(
+        "learn/draw.html",
+        draw=draw,
+        quiz=quiz,
+        questions=quizzes.served_questions(library(), draw, current_lang()),
+        chosen=chosen or {},
+        missing=missing or [],
+        missing_numbers=", ".join(str(i + 1) for i in missing or []),
+    )
+
+
+@bp.get("/draws/<draw_id>")
+def take_draw(draw_id: str) -> Response | str:
+    draw = _current_draw(draw_id)
+    if draw.attempt is not None:
+        return redirect(url_for(".draw_result", draw_id=draw.id))
+    return _render_draw(draw)
+
+
+def parse_choices(form: MultiDict, n_questions: int) -> dict[int, list[int]]:
+    """Form fields q0…qN hold option positions; anything else is an invalid answer."""
+    choices: dict[int, list[int]] = {}
+    for i in range(n_questions):
+        values = form.getlist(f"q{i}")
+        if not all(value.isdigit() and len(value) < 4 for value in values):
+            raise quizzes.InvalidAnswers(f"q{i}")
+        if values:
+            choices[i] = [int(value) for value in values]
+    return choices
+
+
+@bp.post("/draws/<draw_id>")
+@limiter.limit(quiz_rate_limit)
+def submit_draw(draw_id: str) -> Response | str:
+    draw = _current_draw(draw_id)
+    choices = parse_choices(request.form, len(draw.items))
+    missing = [i for i in range(len(draw.items)) if i not in choices]
+    if missing and draw.attempt is None and not request.form.get("confirm_incomplete"):
+        # one chance to finish: an unanswered survey question makes the attempt not count
+        return _render_draw(draw, choices, missing)
+    quizzes.submit_draw(library(), draw, choices)
+    db.session.commit()
+    return redirect(url_for(".draw_result", draw_id=draw.id), code=303)
+
+
+@bp.get("/draws/<draw_id>/result")
+def draw_result(draw_id: str) -> Response | str:
+    draw = _current_draw(draw_id)
+    if draw.attempt is None:
+        return redirect(url_for(".take_draw", draw_id=draw.id))
+    quiz = library().quizzes.get(draw.quiz_slug)
+    return render_template(
+        "learn/result.html",
+        draw=draw,
+        quiz=quiz,
+        attempt=draw.attempt,
+        items=quizzes.feedback(library(), draw.attempt, current_lang()),
+    )

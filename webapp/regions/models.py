@@ -1,0 +1,48 @@
+"""The region tree: city → district → street → community or village."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+LEVELS = ("city", "district", "street", "community", "village")
+#: the level a child must have, by its parent's level
+CHILD_LEVELS = {"city": ("district",), "district": ("street",), "street": ("community", "village")}
+LEAF_LEVELS = ("community", "village")
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    #: resident population (常住人口); the denominator of usage and reach rates
+    population: Mapped[int | None]
+    #: ids from the root down, "/1/4/17/": a subtree is one prefix query
+    path: Mapped[str] = mapped_column(String(255))
+    #: invented by `flask seed-demo`, shown with a demo banner
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+    parent: Mapped[Region | None] = relationship(remote_side=[id])
+
+    __table_args__ = (
+        Index("ix_regions_path", "path"),
+        Index("ix_regions_parent_id", "parent_id"),
+        Index("ix_regions_level", "level"),
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.level in LEAF_LEVELS
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code} {self.name_zh}>"
