@@ -15,8 +15,9 @@ def _flag(name: str, default: bool = False) -> bool:
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'xiaofang.db'}"
+def database_url(url: str | None = None) -> str:
+    """The SQLAlchemy URL for ``url`` (default: $DATABASE_URL, else SQLite in instance/)."""
+    url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'xiaofang.db'}"
     # Heroku-style URLs name the old driver; psycopg 3 is the one installed
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")

@@ -1,0 +1,105 @@
+"""Fixtures: a fresh app per test over a database emptied between tests.
+
+The schema is built once per run (SQLite file, or PostgreSQL when TEST_DATABASE_URL
+is set) and every table is emptied after each test, which keeps PostgreSQL runs fast.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from content.check import Library, load_library
+from webapp import create_app
+from webapp.config import database_url
+from webapp.extensions import db
+from webapp.regions.service import seed_demo_regions
+
+#: a demo community that every test can use
+COMMUNITY = "DEMO010101"
+
+
+def _database_uri(tmp_dir: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return database_url(url) if url else f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    uri = _database_uri(tmp_path_factory.mktemp("db"))
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield uri
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library()
+
+
+def make_app(database_uri: str, **config) -> Flask:
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "test",
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture()
+def app(database_uri: str) -> Iterator[Flask]:
+    app = make_app(database_uri)
+    with app.app_context():
+        seed_demo_regions()
+        db.session.commit()
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def resident(client: FlaskClient) -> FlaskClient:
+    """A browser that scanned the demo community's QR code."""
+    response = client.get(f"/c/{COMMUNITY}")
+    assert response.status_code == 302
+    return client
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str = "/quizzes") -> str:
+    match = CSRF_RE.search(client.get(page).get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)

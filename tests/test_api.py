@@ -1,0 +1,196 @@
+"""/api/v1: every endpoint with good and bad input, the error shape, the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from content.check import Library
+from quizzes.models import Attempt, Draw
+from tests.conftest import COMMUNITY
+from webapp.extensions import db
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["message"]
+    return error
+
+
+def new_draw(client: FlaskClient, slug: str = "awareness-survey", token: str | None = None) -> dict:
+    headers = {"X-Respondent-Token": token} if token else {}
+    response = client.post(f"/api/v1/quizzes/{slug}/draws", json={"community": COMMUNITY}, headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def right_answers(library: Library, draw_id: str) -> list[dict]:
+    draw = db.session.get(Draw, draw_id)
+    return [
+        {"position": i, "choices": [p for p, key in enumerate(item["o"])
+                                    if library.bank.questions[item["q"]].option(key).correct]}
+        for i, item in enumerate(draw.items)
+    ]
+
+
+def test_openapi_document_lists_the_endpoints(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/regions", "/api/v1/regions/{code}", "/api/v1/lessons", "/api/v1/lessons/{slug}",
+                 "/api/v1/quizzes", "/api/v1/quizzes/{slug}/draws", "/api/v1/draws/{draw_id}/submission"):
+        assert path in spec["paths"], path
+    assert "ErrorBody" in str(spec["components"]["schemas"])
+
+
+def test_regions_search_filter_and_paginate(client: FlaskClient) -> None:
+    body = client.get("/api/v1/regions?level=community&per_page=5&page=2").get_json()
+    assert body["page"] == 2 and body["per_page"] == 5 and len(body["items"]) == 5
+    assert body["total"] >= 40
+    assert all(r["level"] == "community" for r in body["items"])
+    found = client.get("/api/v1/regions?q=翠竹").get_json()["items"]
+    assert [r["code"] for r in found] == [COMMUNITY]
+    assert found[0]["parent_code"] == "DEMO0101" and found[0]["is_demo"] is True
+
+
+def test_region_detail_and_missing(client: FlaskClient) -> None:
+    assert client.get(f"/api/v1/regions/{COMMUNITY}").get_json()["name_zh"] == "翠竹社区"
+    assert_error(client.get("/api/v1/regions/NOPE"), 404, "not_found")
+
+
+@pytest.mark.parametrize("query", ["level=planet", "page=0", "per_page=1000", "page=abc", "q=" + "x" * 60])
+def test_bad_region_queries_are_422_with_fields(client: FlaskClient, query: str) -> None:
+    error = assert_error(client.get(f"/api/v1/regions?{query}"), 422, "unprocessable")
+    assert error["fields"]
+
+
+def test_lessons_filter_by_lang_topic_audience(client: FlaskClient, library: Library) -> None:
+    body = client.get("/api/v1/lessons?lang=en&topic=escape&per_page=100").get_json()
+    assert body["total"] == len(library.catalog.find_lessons("en", topic="escape"))
+    assert all(item["lang"] == "en" and item["topic"] == "escape" for item in body["items"])
+    elderly = client.get("/api/v1/lessons?audience=elderly&per_page=100").get_json()["items"]
+    assert elderly and all("elderly" in item["audiences"] for item in elderly)
+    assert client.get("/api/v1/lessons?per_page=5").get_json()["total"] == len(library.catalog.lessons)
+
+
+@pytest.mark.parametrize("query", ["lang=fr", "topic=cooking", "audience=aliens"])
+def test_bad_lesson_filters_are_422(client: FlaskClient, query: str) -> None:
+    assert_error(client.get(f"/api/v1/lessons?{query}"), 422, "unprocessable")
+
+
+def test_lesson_detail(client: FlaskClient, library: Library) -> None:
+    body = client.get("/api/v1/lessons/gas-leak?lang=en").get_json()
+    assert body["html"] == library.catalog.lesson("gas-leak", "en").html
+    assert body["check_quiz"] == "check-gas-leak"
+    assert_error(client.get("/api/v1/lessons/nope"), 404, "not_found")
+
+
+def test_quiz_list(client: FlaskClient, library: Library) -> None:
+    items = client.get("/api/v1/quizzes").get_json()["items"]
+    kinds = {item["kind"] for item in items}
+    assert kinds == {"survey", "practice", "check"}
+    assert len(items) == len(library.quizzes)
+
+
+def test_draw_serves_questions_without_answers(client: FlaskClient) -> None:
+    body = new_draw(client)
+    assert body["respondent_token"] and len(body["questions"]) == 10
+    text = str(body)
+    assert "correct" not in text and "explanation" not in text
+    assert body["deadline_at"] and body["community"] == COMMUNITY
+
+
+def test_draw_needs_a_real_community(client: FlaskClient) -> None:
+    assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": "NOPE"}), 404, "not_found")
+    assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": "DEMO01"}),
+                 422, "not_a_community")
+    assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={}), 422, "unprocessable")
+    assert_error(client.post("/api/v1/quizzes/nope/draws", json={"community": COMMUNITY}), 404, "quiz_not_found")
+
+
+@pytest.mark.parametrize("body", ["not json", "[1,2]", '{"community": 5}', '{"community": null}'])
+def test_malformed_bodies_never_500(client: FlaskClient, body: str) -> None:
+    response = client.post("/api/v1/quizzes/awareness-survey/draws", data=body, content_type="application/json")
+    assert 400 <= response.status_code < 500
+    assert response.is_json and "error" in response.get_json()
+
+
+def test_submission_scores_and_returns_feedback(client: FlaskClient, library: Library) -> None:
+    draw = new_draw(client)
+    token = draw["respondent_token"]
+    response = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": right_answers(library, draw["id"])},
+                           headers={"X-Respondent-Token": token})
+    assert response.status_code == 201
+    result = response.get_json()
+    assert result["n_correct"] == 10 and result["valid"] and result["passed"] and result["score"] == 1.0
+    assert all(item["explanation"] and item["lesson_slug"] for item in result["items"])
+    again = client.get(f"/api/v1/draws/{draw['id']}/submission", headers={"X-Respondent-Token": token})
+    assert again.get_json() == result
+
+
+def test_retry_with_same_answers_returns_stored_result(client: FlaskClient, library: Library) -> None:
+    draw = new_draw(client)
+    headers = {"X-Respondent-Token": draw["respondent_token"]}
+    answers = {"answers": right_answers(library, draw["id"])}
+    first = client.post(f"/api/v1/draws/{draw['id']}/submission", json=answers, headers=headers)
+    second = client.post(f"/api/v1/draws/{draw['id']}/submission", json=answers, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.get_json() == second.get_json()
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 1
+    answers["answers"][0]["choices"] = [(answers["answers"][0]["choices"][0] + 1) % 2]
+    assert_error(client.post(f"/api/v1/draws/{draw['id']}/submission", json=answers, headers=headers),
+                 409, "already_submitted")
+
+
+def test_incomplete_survey_is_stored_invalid(client: FlaskClient, library: Library) -> None:
+    draw = new_draw(client)
+    answers = right_answers(library, draw["id"])[:7]
+    result = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers},
+                         headers={"X-Respondent-Token": draw["respondent_token"]}).get_json()
+    assert result["n_answered"] == 7 and not result["valid"] and not result["passed"]
+
+
+def test_token_is_required_and_foreign_draws_look_missing(client: FlaskClient) -> None:
+    draw = new_draw(client)
+    url = f"/api/v1/draws/{draw['id']}/submission"
+    assert_error(client.post(url, json={"answers": []}), 401, "unauthorized")
+    other = new_draw(client)["respondent_token"]
+    assert_error(client.post(url, json={"answers": []}, headers={"X-Respondent-Token": other}), 404, "draw_not_found")
+    assert_error(client.post("/api/v1/draws/nope/submission", json={"answers": []},
+                             headers={"X-Respondent-Token": other}), 404, "draw_not_found")
+
+
+def test_the_same_token_keeps_the_same_respondent(client: FlaskClient) -> None:
+    first = new_draw(client)
+    second = new_draw(client, token=first["respondent_token"])
+    assert second["respondent_token"] is None
+    a, b = db.session.get(Draw, first["id"]), db.session.get(Draw, second["id"])
+    assert a.respondent_id == b.respondent_id
+
+
+@pytest.mark.parametrize("answers", [
+    [{"position": 99, "choices": [0]}],
+    [{"position": 0, "choices": [9]}],
+    [{"position": 0, "choices": [0]}, {"position": 0, "choices": [1]}],
+], ids=["no such question", "no such option", "question twice"])
+def test_answers_that_do_not_fit_the_draw_are_422(client: FlaskClient, answers: list) -> None:
+    draw = new_draw(client)
+    response = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers},
+                           headers={"X-Respondent-Token": draw["respondent_token"]})
+    assert response.status_code == 422 and response.get_json()["error"]["code"] in {"invalid_answers", "unprocessable"}
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
+
+
+def test_api_errors_are_json_and_site_errors_are_html(client: FlaskClient) -> None:
+    assert_error(client.get("/api/v1/nothing-here"), 404, "not_found")
+    page = client.get("/nothing-here")
+    assert page.status_code == 404 and "text/html" in page.content_type
+    assert_error(client.delete("/api/v1/quizzes"), 405, "method_not_allowed")
+
+
+def test_error_messages_follow_the_language(client: FlaskClient) -> None:
+    zh = client.get("/api/v1/regions/NOPE").get_json()["error"]["message"]
+    en = client.get("/api/v1/regions/NOPE?lang=en").get_json()["error"]["message"]
+    assert zh != en and "find" in en

@@ -1,0 +1,276 @@
+"""The resident's pages, with the bad inputs a real phone and network produce."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from content.check import Library
+from quizzes.models import Answer, Attempt, Draw
+from tests.conftest import COMMUNITY, csrf_token
+from webapp.extensions import db
+
+
+def start(client: FlaskClient, slug: str = "awareness-survey") -> str:
+    response = client.post(f"/quizzes/{slug}/start", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def right_answers(library: Library, draw_id: str) -> dict[str, list[str]]:
+    draw = db.session.get(Draw, draw_id)
+    form: dict[str, list[str]] = {}
+    for i, item in enumerate(draw.items):
+        question = library.bank.questions[item["q"]]
+        form[f"q{i}"] = [str(p) for p, key in enumerate(item["o"]) if question.option(key).correct]
+    return form
+
+
+def submit(client: FlaskClient, draw_id: str, form: dict, **extra):
+    data = {"csrf_token": csrf_token(client), **form, **extra}
+    return client.post(f"/draws/{draw_id}", data=data)
+
+
+@pytest.mark.parametrize("path", ["/", "/lessons", "/lessons?topic=escape", "/lessons?audience=elderly",
+                                  "/lessons/oil-pan-fire", "/quizzes", "/?q=翠竹", "/?q=%25%25"])
+def test_pages_render(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "text/html" in response.content_type
+
+
+def test_qr_link_remembers_the_community(client: FlaskClient) -> None:
+    response = client.get(f"/c/{COMMUNITY}")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert f"community={COMMUNITY}" in cookie and "HttpOnly" in cookie
+    home = client.get("/").get_data(as_text=True)
+    assert "翠竹社区" in home and "开始测评" in home
+
+
+def test_unknown_or_non_community_codes_are_404_pages(client: FlaskClient) -> None:
+    for code in ("NOPE", "DEMO01", "x" * 500):
+        response = client.get(f"/c/{code}")
+        assert response.status_code == 404
+        assert "text/html" in response.content_type
+        assert "找不到" in response.get_data(as_text=True)
+
+
+def test_search_finds_communities_only(client: FlaskClient) -> None:
+    page = client.get("/?q=DEMO0101").get_data(as_text=True)
+    assert "/c/DEMO010101" in page
+    assert "/c/DEMO0101\"" not in page  # the street itself is not offered
+
+
+def test_lesson_filters(client: FlaskClient, library: Library) -> None:
+    page = client.get("/lessons?topic=kitchen-gas").get_data(as_text=True)
+    for lesson in library.catalog.find_lessons("zh_Hans", topic="kitchen-gas"):
+        assert lesson.title in page
+    other = library.catalog.find_lessons("zh_Hans", topic="rural")[0]
+    assert other.title not in page
+    # an unknown filter value shows everything rather than failing
+    assert client.get("/lessons?topic=<script>").status_code == 200
+
+
+def test_lesson_page_has_body_and_check(resident: FlaskClient, library: Library) -> None:
+    page = resident.get("/lessons/oil-pan-fire").get_data(as_text=True)
+    lesson = library.catalog.lesson("oil-pan-fire", "zh_Hans")
+    assert lesson.title in page and lesson.html in page
+    assert "/quizzes/check-oil-pan-fire/start" in page
+
+
+def test_missing_lesson_is_404(client: FlaskClient) -> None:
+    assert client.get("/lessons/no-such-lesson").status_code == 404
+
+
+def test_english_is_one_tap_away(client: FlaskClient, library: Library) -> None:
+    page = client.get("/lessons/oil-pan-fire?lang=en")
+    text = page.get_data(as_text=True)
+    assert library.catalog.lesson("oil-pan-fire", "en").title in text
+    assert 'lang="en"' in text and "中文" in text
+    assert "lang=en" in page.headers["Set-Cookie"]
+    # remembered on the next page
+    assert "Lessons" in client.get("/lessons").get_data(as_text=True)
+
+
+def test_starting_a_quiz_without_a_community_asks_for_one(client: FlaskClient) -> None:
+    client.get(f"/c/{COMMUNITY}")
+    token = csrf_token(client)
+    client.delete_cookie("community")
+    response = client.post("/quizzes/awareness-survey/start", data={"csrf_token": token})
+    assert response.status_code == 400
+    assert "请先选择您所在的社区" in response.get_data(as_text=True)
+
+
+def test_form_without_csrf_token_is_refused(resident: FlaskClient) -> None:
+    response = resident.post("/quizzes/awareness-survey/start", data={})
+    assert response.status_code == 400
+    assert db.session.execute(select(func.count(Draw.id))).scalar_one() == 0
+
+
+def test_the_served_page_never_carries_answer_keys(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident)
+    page = resident.get(f"/draws/{draw_id}").get_data(as_text=True)
+    draw = db.session.get(Draw, draw_id)
+    assert len(re.findall(r'<fieldset', page)) == 10
+    values = set(re.findall(r'name="q\d+"\s+value="([^"]+)"', page))
+    assert values <= {str(i) for i in range(6)}
+    assert "correct" not in page
+    for item in draw.items:
+        question = library.bank.questions[item["q"]]
+        assert question.explanation["zh_Hans"] not in page
+
+
+def test_full_survey_counts_for_the_community(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident)
+    response = submit(resident, draw_id, right_answers(library, draw_id))
+    assert response.status_code == 303
+    result = resident.get(response.headers["Location"]).get_data(as_text=True)
+    assert "10 题中答对 10 题" in result
+    assert "翠竹社区" in result
+    attempt = db.session.execute(select(Attempt)).scalar_one()
+    assert attempt.valid and attempt.passed and attempt.n_correct == 10
+    assert db.session.execute(select(func.count(Answer.id))).scalar_one() == 10
+
+
+def test_result_explains_and_points_to_lessons(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident)
+    wrong = {key: [str((int(v[0]) + 1) % 2)] for key, v in right_answers(library, draw_id).items()}
+    submit(resident, draw_id, wrong)
+    page = resident.get(f"/draws/{draw_id}/result").get_data(as_text=True)
+    draw = db.session.get(Draw, draw_id)
+    for item in draw.items:
+        question = library.bank.questions[item["q"]]
+        assert question.explanation["zh_Hans"] in page
+        assert f"/lessons/{question.lesson}" in page
+    assert "正确答案" in page
+
+
+def test_unanswered_questions_get_one_more_chance_then_count_as_invalid(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident)
+    answers = right_answers(library, draw_id)
+    del answers["q3"]
+    again = submit(resident, draw_id, answers)
+    assert again.status_code == 200
+    assert "第 4 题" in again.get_data(as_text=True) or "4" in again.get_data(as_text=True)
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
+    response = submit(resident, draw_id, answers, confirm_incomplete="1")
+    assert response.status_code == 303
+    attempt = db.session.execute(select(Attempt)).scalar_one()
+    assert not attempt.valid and attempt.n_answered == 9
+    assert "不计入知晓率" in resident.get(f"/draws/{draw_id}/result").get_data(as_text=True)
+
+
+def test_resubmitting_the_same_answers_is_safe(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident)
+    answers = right_answers(library, draw_id)
+    first = submit(resident, draw_id, answers)
+    second = submit(resident, draw_id, answers)
+    assert first.status_code == second.status_code == 303
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 1
+
+
+def test_resubmitting_other_answers_is_refused_clearly(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident)
+    answers = right_answers(library, draw_id)
+    submit(resident, draw_id, answers)
+    answers["q0"] = [str((int(answers["q0"][0]) + 1) % 2)]
+    response = submit(resident, draw_id, answers)
+    assert response.status_code == 409
+    assert "已经提交过" in response.get_data(as_text=True)
+
+
+def test_someone_elses_draw_looks_missing(app: Flask, resident: FlaskClient) -> None:
+    draw_id = start(resident)
+    stranger = app.test_client()
+    stranger.get(f"/c/{COMMUNITY}")
+    assert stranger.get(f"/draws/{draw_id}").status_code == 404
+    assert submit(stranger, draw_id, {"q0": ["0"]}).status_code == 404
+
+
+def test_garbage_answers_are_a_clear_error(resident: FlaskClient) -> None:
+    draw_id = start(resident)
+    for bad in ({"q0": ["abc"]}, {"q0": ["99"]}, {"q0": ["-1"]}):
+        response = submit(resident, draw_id, bad, confirm_incomplete="1")
+        assert response.status_code == 422
+        assert "不属于" in response.get_data(as_text=True)
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
+
+
+def test_expired_draw_is_refused(resident: FlaskClient, library: Library) -> None:
+    from datetime import timedelta
+
+    draw_id = start(resident)
+    draw = db.session.get(Draw, draw_id)
+    draw.expires_at = draw.served_at - timedelta(seconds=1)
+    db.session.commit()
+    response = submit(resident, draw_id, right_answers(library, draw_id))
+    assert response.status_code == 409
+    assert "已关闭" in response.get_data(as_text=True)
+
+
+def test_late_survey_is_stored_but_invalid(resident: FlaskClient, library: Library) -> None:
+    from datetime import timedelta
+
+    draw_id = start(resident)
+    draw = db.session.get(Draw, draw_id)
+    draw.deadline_at = draw.served_at - timedelta(seconds=1)
+    db.session.commit()
+    submit(resident, draw_id, right_answers(library, draw_id))
+    attempt = db.session.execute(select(Attempt)).scalar_one()
+    assert not attempt.valid and attempt.n_correct == 10
+
+
+def test_lesson_check_records_the_lesson_as_finished(resident: FlaskClient, library: Library) -> None:
+    from webapp.learn.models import LessonCompletion
+
+    draw_id = start(resident, "check-gas-leak")
+    draw = db.session.get(Draw, draw_id)
+    assert 3 <= len(draw.items) <= 5
+    assert {library.bank.questions[i["q"]].lesson for i in draw.items} == {"gas-leak"}
+    start(resident, "check-gas-leak")
+    completions = db.session.execute(select(LessonCompletion)).scalars().all()
+    assert [c.lesson_slug for c in completions] == ["gas-leak"]
+
+
+def test_unknown_quiz_is_404(resident: FlaskClient) -> None:
+    response = resident.post("/quizzes/nope/start", data={"csrf_token": csrf_token(resident)})
+    assert response.status_code == 404
+
+
+def test_quiz_submissions_are_rate_limited(database_uri: str) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(database_uri, RATELIMIT_ENABLED=True, QUIZ_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        from webapp.regions.service import seed_demo_regions
+
+        seed_demo_regions()
+        db.session.commit()
+        client = app.test_client()
+        client.get(f"/c/{COMMUNITY}")
+        token = csrf_token(client)
+        statuses = [client.post("/quizzes/awareness-survey/start", data={"csrf_token": token}).status_code
+                    for _ in range(4)]
+        assert statuses == [303, 303, 303, 429]
+        page = client.post("/quizzes/awareness-survey/start", data={"csrf_token": token}).get_data(as_text=True)
+        assert "请稍等一分钟" in page
+        db.session.rollback()
+        from tests.conftest import _empty_tables
+
+        _empty_tables()
+        db.engine.dispose()
+
+
+def test_lesson_page_is_light(resident: FlaskClient) -> None:
+    """A lesson page with its stylesheet transfers well under 60 KB compressed."""
+    html = resident.get("/lessons/high-rise-escape").get_data()
+    css = resident.get("/static/site.css").get_data()
+    total = len(gzip.compress(html)) + len(gzip.compress(css))
+    assert total < 60 * 1024
+    assert b"<script" not in html
