@@ -32,16 +32,26 @@ def _library():
 
 def _quiz_dict(quiz) -> dict:
     return {
-        "slug": quiz.slug, "kind": quiz.kind, "title": dict(quiz.title), "n_questions": quiz.n_questions,
-        "pass_mark": quiz.pass_mark, "time_limit_seconds": quiz.time_limit_seconds, "topic": quiz.topic,
+        "slug": quiz.slug,
+        "kind": quiz.kind,
+        "title": dict(quiz.title),
+        "n_questions": quiz.n_questions,
+        "pass_mark": quiz.pass_mark,
+        "time_limit_seconds": quiz.time_limit_seconds,
+        "topic": quiz.topic,
         "lesson": quiz.lesson,
     }
 
 
 def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
     return {
-        "id": draw.id, "quiz": draw.quiz_slug, "kind": draw.kind, "community": draw.community.code,
-        "served_at": draw.served_at, "deadline_at": draw.deadline_at, "expires_at": draw.expires_at,
+        "id": draw.id,
+        "quiz": draw.quiz_slug,
+        "kind": draw.kind,
+        "community": draw.community.code,
+        "served_at": draw.served_at,
+        "deadline_at": draw.deadline_at,
+        "expires_at": draw.expires_at,
         "submitted": draw.attempt is not None,
         "questions": [asdict(q) for q in quizzes.served_questions(_library(), draw, lang)],
         "respondent_token": token,
@@ -51,9 +61,16 @@ def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
 def _result_dict(draw: Draw, lang: str) -> dict:
     attempt = draw.attempt
     return {
-        "draw_id": draw.id, "quiz": draw.quiz_slug, "kind": draw.kind, "community": draw.community.code,
-        "n_questions": attempt.n_questions, "n_answered": attempt.n_answered, "n_correct": attempt.n_correct,
-        "score": attempt.score, "valid": attempt.valid, "passed": attempt.passed,
+        "draw_id": draw.id,
+        "quiz": draw.quiz_slug,
+        "kind": draw.kind,
+        "community": draw.community.code,
+        "n_questions": attempt.n_questions,
+        "n_answered": attempt.n_answered,
+        "n_correct": attempt.n_correct,
+        "score": attempt.score,
+        "valid": attempt.valid,
+        "passed": attempt.passed,
         "items": [asdict(item) for item in quizzes.feedback(_library(), attempt, lang)],
     }
 

@@ -42,6 +42,7 @@ class PageSchema(Schema):
 
 # --- regions ---------------------------------------------------------------------
 
+
 class RegionQuerySchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=50), metadata={"description": "part of a name (zh or en) or code"})
     level = fields.String(validate=validate.OneOf(LEVELS))
@@ -62,6 +63,7 @@ class RegionPageSchema(PageSchema):
 
 
 # --- lessons ---------------------------------------------------------------------
+
 
 class LangArgsSchema(Schema):
     lang = fields.String(load_default="zh_Hans", validate=LANG)
@@ -92,6 +94,7 @@ class LessonPageSchema(PageSchema):
 
 
 # --- quizzes, draws and submissions ---------------------------------------------
+
 
 class QuizSchema(Schema):
     slug = fields.String(required=True)
@@ -136,7 +139,9 @@ class DrawSchema(Schema):
     kind = fields.String(required=True)
     community = fields.String(required=True)
     served_at = fields.DateTime(required=True)
-    deadline_at = fields.DateTime(allow_none=True, metadata={"description": "hand in before this for the attempt to count"})
+    deadline_at = fields.DateTime(
+        allow_none=True, metadata={"description": "hand in before this for the attempt to count"}
+    )
     expires_at = fields.DateTime(required=True)
     submitted = fields.Boolean(required=True)
     questions = fields.List(fields.Nested(ServedQuestionSchema), required=True)

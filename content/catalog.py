@@ -7,10 +7,10 @@ request only looks HTML up; a broken file stops start-up with its name and reaso
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 import nh3
 import yaml

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from content.catalog import Catalog, load_catalog
 from content.errors import ContentError
@@ -46,7 +46,8 @@ def summarize(library: Library) -> list[str]:
         f"{len(library.catalog.lessons)} lessons in zh_Hans and en",
         f"{len(bank.questions)} questions: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items())),
         f"{len(library.quizzes)} quizzes",
-        "questions per topic: " + ", ".join(f"{t} {len(bank.by_topic.get(t, ()))}" for t in library.catalog.taxonomy.topics),
+        "questions per topic: "
+        + ", ".join(f"{t} {len(bank.by_topic.get(t, ()))}" for t in library.catalog.taxonomy.topics),
         f"misconceptions covered: {', '.join(misconceptions) or 'none'}",
     ]
     return lines

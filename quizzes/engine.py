@@ -8,8 +8,8 @@ it is correct. Scoring maps positions back through the stored order.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from quizzes.bank import Bank
 from quizzes.definitions import QuizDefinition
@@ -72,9 +72,7 @@ def draw_questions(quiz: QuizDefinition, bank: Bank, rng: random.Random | None =
     return items
 
 
-def score_items(
-    items: Sequence[DrawnItem], choices: Mapping[int, Sequence[int]], bank: Bank
-) -> list[ItemResult]:
+def score_items(items: Sequence[DrawnItem], choices: Mapping[int, Sequence[int]], bank: Bank) -> list[ItemResult]:
     """Score answers given as option positions per item position.
 
     An item missing from ``choices`` (or with an empty list) is unanswered. A

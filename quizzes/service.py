@@ -75,7 +75,11 @@ def get_quiz(library: Library, slug: str) -> QuizDefinition:
 
 
 def start_draw(
-    library: Library, quiz: QuizDefinition, respondent: Respondent, community: Region, timing: Timing,
+    library: Library,
+    quiz: QuizDefinition,
+    respondent: Respondent,
+    community: Region,
+    timing: Timing,
     now: datetime | None = None,
 ) -> Draw:
     """Serve a fresh set of questions of ``quiz`` to ``respondent`` on behalf of ``community``.
@@ -146,7 +150,6 @@ def submit_draw(
     complete = all(r.answered for r in results)
     on_time = draw.deadline_at is None or now <= draw.deadline_at
     attempt = Attempt(
-        draw=draw,
         respondent_id=draw.respondent_id,
         community_id=draw.community_id,
         quiz_slug=draw.quiz_slug,
@@ -175,6 +178,7 @@ def submit_draw(
         with db.session.begin_nested():
             draw.mark_submitted(now)
             db.session.add(attempt)
+            attempt.draw = draw
     except IntegrityError:
         stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
         return _same_or_refuse(stored, digest), False

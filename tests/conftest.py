@@ -49,6 +49,20 @@ def library() -> Library:
     return load_library()
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Tests hold an app context to query the database; without this, requests would
+    share its ``g`` (and the CSRF token cached there) across different clients.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 def make_app(database_uri: str, **config) -> Flask:
     settings = {
         "TESTING": True,
@@ -57,7 +71,9 @@ def make_app(database_uri: str, **config) -> Flask:
         "SECRET_KEY": "test",
     }
     settings.update(config)
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = RequestScopedClient
+    return app
 
 
 def _empty_tables() -> None:

@@ -30,8 +30,10 @@ def new_draw(client: FlaskClient, slug: str = "awareness-survey", token: str | N
 def right_answers(library: Library, draw_id: str) -> list[dict]:
     draw = db.session.get(Draw, draw_id)
     return [
-        {"position": i, "choices": [p for p, key in enumerate(item["o"])
-                                    if library.bank.questions[item["q"]].option(key).correct]}
+        {
+            "position": i,
+            "choices": [p for p, key in enumerate(item["o"]) if library.bank.questions[item["q"]].option(key).correct],
+        }
         for i, item in enumerate(draw.items)
     ]
 
@@ -39,8 +41,15 @@ def right_answers(library: Library, draw_id: str) -> list[dict]:
 def test_openapi_document_lists_the_endpoints(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/regions", "/api/v1/regions/{code}", "/api/v1/lessons", "/api/v1/lessons/{slug}",
-                 "/api/v1/quizzes", "/api/v1/quizzes/{slug}/draws", "/api/v1/draws/{draw_id}/submission"):
+    for path in (
+        "/api/v1/regions",
+        "/api/v1/regions/{code}",
+        "/api/v1/lessons",
+        "/api/v1/lessons/{slug}",
+        "/api/v1/quizzes",
+        "/api/v1/quizzes/{slug}/draws",
+        "/api/v1/draws/{draw_id}/submission",
+    ):
         assert path in spec["paths"], path
     assert "ErrorBody" in str(spec["components"]["schemas"])
 
@@ -104,8 +113,9 @@ def test_draw_serves_questions_without_answers(client: FlaskClient) -> None:
 
 def test_draw_needs_a_real_community(client: FlaskClient) -> None:
     assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": "NOPE"}), 404, "not_found")
-    assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": "DEMO01"}),
-                 422, "not_a_community")
+    assert_error(
+        client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": "DEMO01"}), 422, "not_a_community"
+    )
     assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={}), 422, "unprocessable")
     assert_error(client.post("/api/v1/quizzes/nope/draws", json={"community": COMMUNITY}), 404, "quiz_not_found")
 
@@ -120,8 +130,11 @@ def test_malformed_bodies_never_500(client: FlaskClient, body: str) -> None:
 def test_submission_scores_and_returns_feedback(client: FlaskClient, library: Library) -> None:
     draw = new_draw(client)
     token = draw["respondent_token"]
-    response = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": right_answers(library, draw["id"])},
-                           headers={"X-Respondent-Token": token})
+    response = client.post(
+        f"/api/v1/draws/{draw['id']}/submission",
+        json={"answers": right_answers(library, draw["id"])},
+        headers={"X-Respondent-Token": token},
+    )
     assert response.status_code == 201
     result = response.get_json()
     assert result["n_correct"] == 10 and result["valid"] and result["passed"] and result["score"] == 1.0
@@ -140,15 +153,19 @@ def test_retry_with_same_answers_returns_stored_result(client: FlaskClient, libr
     assert first.get_json() == second.get_json()
     assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 1
     answers["answers"][0]["choices"] = [(answers["answers"][0]["choices"][0] + 1) % 2]
-    assert_error(client.post(f"/api/v1/draws/{draw['id']}/submission", json=answers, headers=headers),
-                 409, "already_submitted")
+    assert_error(
+        client.post(f"/api/v1/draws/{draw['id']}/submission", json=answers, headers=headers), 409, "already_submitted"
+    )
 
 
 def test_incomplete_survey_is_stored_invalid(client: FlaskClient, library: Library) -> None:
     draw = new_draw(client)
     answers = right_answers(library, draw["id"])[:7]
-    result = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers},
-                         headers={"X-Respondent-Token": draw["respondent_token"]}).get_json()
+    result = client.post(
+        f"/api/v1/draws/{draw['id']}/submission",
+        json={"answers": answers},
+        headers={"X-Respondent-Token": draw["respondent_token"]},
+    ).get_json()
     assert result["n_answered"] == 7 and not result["valid"] and not result["passed"]
 
 
@@ -158,8 +175,11 @@ def test_token_is_required_and_foreign_draws_look_missing(client: FlaskClient) -
     assert_error(client.post(url, json={"answers": []}), 401, "unauthorized")
     other = new_draw(client)["respondent_token"]
     assert_error(client.post(url, json={"answers": []}, headers={"X-Respondent-Token": other}), 404, "draw_not_found")
-    assert_error(client.post("/api/v1/draws/nope/submission", json={"answers": []},
-                             headers={"X-Respondent-Token": other}), 404, "draw_not_found")
+    assert_error(
+        client.post("/api/v1/draws/nope/submission", json={"answers": []}, headers={"X-Respondent-Token": other}),
+        404,
+        "draw_not_found",
+    )
 
 
 def test_the_same_token_keeps_the_same_respondent(client: FlaskClient) -> None:
@@ -170,15 +190,22 @@ def test_the_same_token_keeps_the_same_respondent(client: FlaskClient) -> None:
     assert a.respondent_id == b.respondent_id
 
 
-@pytest.mark.parametrize("answers", [
-    [{"position": 99, "choices": [0]}],
-    [{"position": 0, "choices": [9]}],
-    [{"position": 0, "choices": [0]}, {"position": 0, "choices": [1]}],
-], ids=["no such question", "no such option", "question twice"])
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [{"position": 99, "choices": [0]}],
+        [{"position": 0, "choices": [9]}],
+        [{"position": 0, "choices": [0]}, {"position": 0, "choices": [1]}],
+    ],
+    ids=["no such question", "no such option", "question twice"],
+)
 def test_answers_that_do_not_fit_the_draw_are_422(client: FlaskClient, answers: list) -> None:
     draw = new_draw(client)
-    response = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers},
-                           headers={"X-Respondent-Token": draw["respondent_token"]})
+    response = client.post(
+        f"/api/v1/draws/{draw['id']}/submission",
+        json={"answers": answers},
+        headers={"X-Respondent-Token": draw["respondent_token"]},
+    )
     assert response.status_code == 422 and response.get_json()["error"]["code"] in {"invalid_answers", "unprocessable"}
     assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 0
 

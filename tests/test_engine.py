@@ -79,7 +79,8 @@ def test_multiple_choice_needs_exactly_the_right_set(library: Library) -> None:
 
 
 @pytest.mark.parametrize(
-    "choices", [{10: [0]}, {-1: [0]}, {0: [9]}, {0: [-1]}],
+    "choices",
+    [{10: [0]}, {-1: [0]}, {0: [9]}, {0: [-1]}],
     ids=["question past the end", "negative question", "option past the end", "negative option"],
 )
 def test_answers_outside_the_draw_are_refused(library: Library, choices) -> None:

@@ -35,14 +35,26 @@ MESSAGES: dict[str, Any] = {
 }
 
 STATUS_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 413: "payload_too_large", 422: "unprocessable", 429: "too_many_requests",
-    500: "internal", 503: "service_unavailable",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "internal",
+    503: "service_unavailable",
 }
 
 QUIZ_ERROR_STATUS = {
-    "quiz_not_found": 404, "draw_not_found": 404, "draw_expired": 409, "already_submitted": 409,
-    "invalid_answers": 422, "not_a_community": 422,
+    "quiz_not_found": 404,
+    "draw_not_found": 404,
+    "draw_expired": 409,
+    "already_submitted": 409,
+    "invalid_answers": 422,
+    "not_a_community": 422,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request, url_for
+from flask import Flask, Response, request, url_for
 
 LANGS = ("zh_Hans", "en")
 DEFAULT_LANG = "zh_Hans"
@@ -19,13 +19,14 @@ def _from_accept_language() -> str:
     return DEFAULT_LANG
 
 
+def _asked() -> str | None:
+    asked = request.args.get("lang")
+    return asked if asked in LANGS else None
+
+
 def select_locale() -> str:
-    if "lang" not in g:
-        asked = request.args.get("lang")
-        remembered = request.cookies.get(LANG_COOKIE)
-        g.lang_asked = asked if asked in LANGS else None
-        g.lang = g.lang_asked or (remembered if remembered in LANGS else None) or _from_accept_language()
-    return g.lang
+    remembered = request.cookies.get(LANG_COOKIE)
+    return _asked() or (remembered if remembered in LANGS else None) or _from_accept_language()
 
 
 def current_lang() -> str:
@@ -34,7 +35,7 @@ def current_lang() -> str:
 
 
 def _remember_choice(response: Response) -> Response:
-    asked = g.get("lang_asked")
+    asked = _asked()
     if asked and request.cookies.get(LANG_COOKIE) != asked:
         response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
