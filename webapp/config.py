@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -26,12 +27,24 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
+def instance_secret_key() -> str:
+    """A key generated once and kept in instance/, so every worker and restart agrees on it."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        draft = path.with_name(f"secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        # link is atomic and refuses to overwrite: workers starting together agree on one key
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    return path.read_text().strip()
+
+
 def from_environment() -> dict[str, Any]:
-    secret = os.environ.get("SECRET_KEY")
     return {
-        # without SECRET_KEY every restart signs out sessions and voids CSRF tokens; fine for a demo
-        "SECRET_KEY": secret or secrets.token_hex(32),
-        "SECRET_KEY_FROM_ENV": bool(secret),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "zh_Hans",

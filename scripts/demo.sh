@@ -1,0 +1,11 @@
+#!/bin/sh
+# One command from a fresh clone to the demo site on http://127.0.0.1:5000 (SQLite in instance/).
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install.sh requirements.lock
+export FLASK_APP=wsgi
+.venv/bin/flask db upgrade
+.venv/bin/flask content check
+.venv/bin/flask seed-demo
+echo "Serving on http://127.0.0.1:5000 — try http://127.0.0.1:5000/c/DEMO010101 (Ctrl-C stops)"
+exec .venv/bin/gunicorn --workers "${WEB_CONCURRENCY:-2}" --bind 127.0.0.1:5000 --access-logfile - wsgi:app

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Create .venv and install the exact tested versions; compile the UI translations.
+# Usage: scripts/install.sh requirements.lock|requirements-dev.lock
+set -eu
+cd "$(dirname "$0")/.."
+lock="${1:-requirements.lock}"
+python="${PYTHON:-python3}"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    echo "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)" >&2
+    exit 1
+}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet --require-virtualenv -r "$lock"
+.venv/bin/pybabel -q compile -d translations
