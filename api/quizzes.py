@@ -17,9 +17,9 @@ from api.schemas import (
 )
 from quizzes import service as quizzes
 from quizzes.models import Draw
-from webapp.extensions import db, limiter
+from quizzes.service import Timing
+from webapp.extensions import db, limiter, quiz_rate_limit
 from webapp.learn import service as learn
-from webapp.learn.views import quiz_rate_limit, quiz_timing
 from webapp.regions import service as regions
 
 PREFIX = ""
@@ -110,7 +110,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     respondent, token = learn.respondent_for(headers.get("token"), community)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
-    draw = quizzes.start_draw(_library(), quiz, respondent, community, quiz_timing())
+    draw = quizzes.start_draw(_library(), quiz, respondent, community, Timing.from_config(current_app.config))
     db.session.commit()
     return _draw_dict(draw, args["lang"], token)
 

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +66,13 @@ class Timing:
 
     submit_grace: timedelta
     expiry: timedelta
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Timing:
+        return cls(
+            submit_grace=timedelta(seconds=config["SUBMIT_GRACE_SECONDS"]),
+            expiry=timedelta(seconds=config["DRAW_EXPIRY_SECONDS"]),
+        )
 
 
 def get_quiz(library: Library, slug: str) -> QuizDefinition:

@@ -1,6 +1,6 @@
 """Extension instances, created once here and bound to an app in ``create_app``."""
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,6 +18,11 @@ def rate_limit_key() -> str:
     """A respondent is limited by their token, so a classroom behind one address is not."""
     token = request.headers.get("X-Respondent-Token") or request.cookies.get("respondent")
     return f"respondent:{token[:32]}" if token else f"addr:{get_remote_address()}"
+
+
+def quiz_rate_limit() -> str:
+    """Quiz starts and submissions per respondent, from QUIZ_RATE_LIMIT."""
+    return current_app.config["QUIZ_RATE_LIMIT"]
 
 
 db = SQLAlchemy(model_class=Base)

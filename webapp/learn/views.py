@@ -9,7 +9,7 @@ from content.check import Library
 from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
-from webapp.extensions import db, limiter
+from webapp.extensions import db, limiter, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
 from webapp.regions import service as regions
@@ -24,20 +24,6 @@ YEAR = 365 * 24 * 3600
 
 def library() -> Library:
     return current_app.extensions["library"]
-
-
-def quiz_timing() -> Timing:
-    from datetime import timedelta
-
-    config = current_app.config
-    return Timing(
-        submit_grace=timedelta(seconds=config["SUBMIT_GRACE_SECONDS"]),
-        expiry=timedelta(seconds=config["DRAW_EXPIRY_SECONDS"]),
-    )
-
-
-def quiz_rate_limit() -> str:
-    return current_app.config["QUIZ_RATE_LIMIT"]
 
 
 def chosen_community() -> Region | None:
@@ -128,7 +114,7 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
     respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
-    draw = quizzes.start_draw(library(), quiz, respondent, community, quiz_timing())
+    draw = quizzes.start_draw(library(), quiz, respondent, community, Timing.from_config(current_app.config))
     db.session.commit()
     response = redirect(url_for(".take_draw", draw_id=draw.id), code=303)
     return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
