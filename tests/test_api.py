@@ -221,3 +221,14 @@ def test_error_messages_follow_the_language(client: FlaskClient) -> None:
     zh = client.get("/api/v1/regions/NOPE").get_json()["error"]["message"]
     en = client.get("/api/v1/regions/NOPE?lang=en").get_json()["error"]["message"]
     assert zh != en and "find" in en
+
+
+def test_a_draw_can_be_fetched_again_to_resume(client: FlaskClient) -> None:
+    draw = new_draw(client, "practice-escape")
+    headers = {"X-Respondent-Token": draw["respondent_token"]}
+    again = client.get(f"/api/v1/draws/{draw['id']}?lang=en", headers=headers).get_json()
+    assert [q["position"] for q in again["questions"]] == [q["position"] for q in draw["questions"]]
+    assert again["submitted"] is False and again["respondent_token"] is None
+    assert again["questions"][0]["stem"] != draw["questions"][0]["stem"]  # now in English
+    assert_error(client.get(f"/api/v1/draws/{draw['id']}"), 401, "unauthorized")
+    assert_error(client.get(f"/api/v1/draws/{draw['id']}/submission", headers=headers), 404, "not_found")

@@ -290,3 +290,17 @@ def test_lesson_page_is_light(resident: FlaskClient) -> None:
     total = len(gzip.compress(html)) + len(gzip.compress(css))
     assert total < 60 * 1024
     assert b"<script" not in html
+
+
+def test_result_before_handing_in_goes_back_to_the_quiz(resident: FlaskClient) -> None:
+    draw_id = start(resident, "practice-rural")
+    response = resident.get(f"/draws/{draw_id}/result")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/draws/{draw_id}")
+    assert "专项练习" in resident.get(f"/draws/{draw_id}").get_data(as_text=True)
+
+
+def test_a_handed_in_quiz_shows_its_result(resident: FlaskClient, library: Library) -> None:
+    draw_id = start(resident, "practice-rural")
+    submit(resident, draw_id, right_answers(library, draw_id))
+    response = resident.get(f"/draws/{draw_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/result")
