@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,16 +88,25 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture()
-def app(database_uri: str) -> Iterator[Flask]:
-    app = make_app(database_uri)
+@contextmanager
+def seeded_app(database_uri: str, **config) -> Iterator[Flask]:
+    """An app over the demo regions, inside its app context; every table emptied afterwards."""
+    app = make_app(database_uri, **config)
     with app.app_context():
         seed_demo_regions()
         db.session.commit()
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture()
+def app(database_uri: str) -> Iterator[Flask]:
+    with seeded_app(database_uri) as app:
         yield app
-        db.session.rollback()
-        _empty_tables()
-        db.engine.dispose()
 
 
 @pytest.fixture()

@@ -257,14 +257,9 @@ def test_unknown_quiz_is_404(resident: FlaskClient) -> None:
 
 
 def test_quiz_submissions_are_rate_limited(database_uri: str) -> None:
-    from tests.conftest import make_app
+    from tests.conftest import seeded_app
 
-    app = make_app(database_uri, RATELIMIT_ENABLED=True, QUIZ_RATE_LIMIT="3 per minute")
-    with app.app_context():
-        from webapp.regions.service import seed_demo_regions
-
-        seed_demo_regions()
-        db.session.commit()
+    with seeded_app(database_uri, RATELIMIT_ENABLED=True, QUIZ_RATE_LIMIT="3 per minute") as app:
         client = app.test_client()
         client.get(f"/c/{COMMUNITY}")
         token = csrf_token(client)
@@ -275,11 +270,6 @@ def test_quiz_submissions_are_rate_limited(database_uri: str) -> None:
         assert statuses == [303, 303, 303, 303, 429]
         page = client.post("/quizzes/awareness-survey/start", data={"csrf_token": token}).get_data(as_text=True)
         assert "请稍等一分钟" in page
-        db.session.rollback()
-        from tests.conftest import _empty_tables
-
-        _empty_tables()
-        db.engine.dispose()
 
 
 def test_lesson_page_is_light(resident: FlaskClient) -> None:
