@@ -122,10 +122,54 @@ def resident(client: FlaskClient) -> FlaskClient:
     return client
 
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, page: str = "/quizzes") -> str:
     match = CSRF_RE.search(client.get(page).get_data(as_text=True))
     assert match, f"no CSRF token on {page}"
     return match.group(1)
+
+
+PASSWORD = "correct horse battery"
+
+#: who signs in during tests: a street's staff, a district's organizer, an admin, and a
+#: staff member of another street (to prove scopes hold)
+ACCOUNTS = {
+    "staff": ("staff", "DEMO0101"),
+    "other_staff": ("staff", "DEMO0102"),
+    "organizer": ("organizer", "DEMO01"),
+    "other_organizer": ("organizer", "DEMO02"),
+    "admin": ("admin", None),
+}
+
+
+@pytest.fixture()
+def accounts(app: Flask) -> dict:
+    from webapp.accounts.service import create_user
+    from webapp.regions.service import get_region
+
+    users = {
+        name: create_user(name, name, PASSWORD, role, get_region(scope) if scope else None)
+        for name, (role, scope) in ACCOUNTS.items()
+    }
+    db.session.commit()
+    return users
+
+
+def sign_in(client: FlaskClient, username: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+
+
+@pytest.fixture()
+def as_user(app: Flask, accounts: dict):
+    """``as_user("staff")`` → a client signed in as that account."""
+
+    def signed_in(username: str) -> FlaskClient:
+        client = app.test_client()
+        response = sign_in(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return client
+
+    return signed_in

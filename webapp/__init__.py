@@ -60,9 +60,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from api import init_api
+    from webapp.accounts.views import init_accounts
     from webapp.learn.views import bp as learn_bp
 
     app.register_blueprint(learn_bp)
+    init_accounts(app)
     init_api(app)
 
 

@@ -10,10 +10,14 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from content.check import run_check
+from webapp.accounts import service as accounts
+from webapp.audit import service as audit
+from webapp.errors import message
 from webapp.extensions import db
 from webapp.regions import service as regions
 
 regions_cli = AppGroup("regions", help="The region tree.")
+users_cli = AppGroup("users", help="Staff, organizer and admin accounts.")
 content_cli = AppGroup("content", help="Lessons and the question bank.")
 
 
@@ -49,7 +53,22 @@ def content_check_command() -> None:
     sys.exit(run_check(click.echo, lambda line: click.echo(line, err=True)))
 
 
+@users_cli.command("create-admin")
+@click.argument("username")
+@click.password_option(envvar="ADMIN_PASSWORD", help="Prompted for when not given (or set ADMIN_PASSWORD).")
+def create_admin_command(username: str, password: str) -> None:
+    """Create an administrator account, who can then create staff and organizers on the site."""
+    try:
+        user = accounts.create_user(username, username, password, "admin", None)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(message(exc.code))) from None
+    audit.record(None, "user.create", user, details={"role": "admin", "via": "cli"})
+    db.session.commit()
+    click.echo(f"administrator {user.username} created")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(seed_demo_command)

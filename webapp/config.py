@@ -56,6 +56,12 @@ def from_environment() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        #: how long an API bearer token lives
+        "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("SECURE_COOKIES"),
         #: submissions and draws per respondent (or address) — generous for a class on one Wi-Fi
         "QUIZ_RATE_LIMIT": os.environ.get("QUIZ_RATE_LIMIT", "30 per minute"),
         #: a late answer within this many seconds of the time limit still counts (network delay)

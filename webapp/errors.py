@@ -32,6 +32,12 @@ MESSAGES: dict[str, Any] = {
     "invalid_answers": _l("Some answers do not belong to this quiz. Please reload the quiz."),
     "not_a_community": _l("Please choose a community or village, not a larger area."),
     "community_required": _l("Please choose your community first."),
+    "login_required": _l("Please sign in to see this page."),
+    "unknown_role": _l("Choose one of the listed roles."),
+    "scope_required": _l("Staff and organizer accounts need the region they are responsible for."),
+    "password_too_short": _l("The password is too short."),
+    "username_invalid": _l("Use 1 to 64 characters for the username."),
+    "username_taken": _l("This username is already taken."),
 }
 
 STATUS_CODES = {

@@ -4,6 +4,7 @@ from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -20,6 +21,11 @@ def rate_limit_key() -> str:
     return f"respondent:{token[:32]}" if token else f"addr:{get_remote_address()}"
 
 
+def login_rate_limit() -> str:
+    """Sign-in attempts per address, from LOGIN_RATE_LIMIT."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 def quiz_rate_limit() -> str:
     """Quiz starts and submissions per respondent, from QUIZ_RATE_LIMIT."""
     return current_app.config["QUIZ_RATE_LIMIT"]
@@ -30,3 +36,4 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=rate_limit_key)
+login_manager = LoginManager()

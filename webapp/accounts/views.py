@@ -1,0 +1,160 @@
+"""Sign-in, the staff workspace and account management."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from webapp.accounts import service as accounts
+from webapp.accounts.forms import ROLE_LABELS, LoginForm, UserForm
+from webapp.accounts.models import User
+from webapp.accounts.permissions import can, require
+from webapp.audit.service import record
+from webapp.errors import message
+from webapp.extensions import db, limiter, login_manager, login_rate_limit
+from webapp.forms import select_choices
+from webapp.regions import service as regions
+from webapp.regions.models import Region
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+#: the workspace tiles: (endpoint, label, ability); a tile shows only if both exist and are allowed
+WORKSPACE_LINKS = [
+    ("volunteers.index", _l("Volunteers"), "volunteers.read"),
+    ("volunteers.teams", _l("Volunteer teams"), "volunteers.read"),
+    ("campaigns.activities", _l("Campaign activities"), "activities.read"),
+    ("campaigns.posters", _l("QR code posters"), "activities.read"),
+    ("stats.dashboard", _l("Figures and targets"), "stats.read"),
+    ("audit.log", _l("Audit log"), "audit.read"),
+    ("accounts.users", _l("Accounts"), "users.manage"),
+]
+
+
+def workspace_links() -> list[tuple[str, str, str]]:
+    return [
+        (endpoint, label, ability)
+        for endpoint, label, ability in WORKSPACE_LINKS
+        if endpoint in current_app.view_functions and can(current_user, ability)
+    ]
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def init_accounts(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "strong"
+    app.jinja_env.globals.update(workspace_links=workspace_links, role_label=role_label)
+    app.register_blueprint(bp)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _safe_next(target: str | None) -> str:
+    # only local paths: an open redirect would let a phishing link borrow our login page
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("accounts.workspace")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], key_func=lambda: f"login:{request.remote_addr}")
+def login() -> Response | str:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            record(user, "user.login")
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("Wrong username or password."))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("learn.home"))
+
+
+@bp.get("/staff")
+@login_required
+def workspace() -> str:
+    return render_template("accounts/workspace.html")
+
+
+def _scope_choices() -> list[SelectChoice]:
+    regions_ = db.session.execute(
+        select(Region)
+        .where(Region.level.in_(["city", "district", "street", "community", "village"]))
+        .order_by(Region.path)
+    ).scalars()
+    return select_choices(
+        [("", "—")] + [(r.code, f"{'　' * (r.path.count('/') - 2)}{r.name_zh} ({r.code})") for r in regions_]
+    )
+
+
+def _save_user(form: UserForm, user: User | None) -> User | None:
+    scope = regions.get_region(form.scope.data) if form.scope.data else None
+    try:
+        if user is None:
+            user = accounts.create_user(
+                form.username.data, form.display_name.data or "", form.password.data or "", form.role.data, scope
+            )
+            record(current_user, "user.create", user, details={"role": user.role, "scope": form.scope.data})
+        else:
+            accounts.update_user(
+                user, form.display_name.data or "", form.role.data, scope, form.active.data, form.password.data or None
+            )
+            record(
+                current_user,
+                "user.update",
+                user,
+                details={"role": user.role, "scope": form.scope.data, "active": user.active},
+            )
+    except accounts.AccountError as exc:
+        getattr(form, exc.field).errors.append(message(exc.code))
+        return None
+    db.session.commit()
+    return user
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users() -> Response | str:
+    require(current_user, "users.manage")
+    form = UserForm()
+    form.scope.choices = _scope_choices()
+    if form.validate_on_submit() and _save_user(form, None) is not None:
+        flash(_("Account created."))
+        return redirect(url_for(".users"))
+    listed = db.session.execute(select(User).order_by(User.role, User.username)).scalars().all()
+    return render_template("accounts/users.html", form=form, users=listed)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int) -> Response | str:
+    require(current_user, "users.manage")
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.scope.choices = _scope_choices()
+    if request.method == "GET":
+        form.scope.data = user.scope.code if user.scope else ""
+    if form.validate_on_submit() and _save_user(form, user) is not None:
+        flash(_("Account saved."))
+        return redirect(url_for(".users"))
+    return render_template("accounts/edit_user.html", form=form, user=user)
