@@ -21,10 +21,15 @@ class ScopedApi(Api):
 api = ScopedApi()
 
 
-def init_api(app: Flask) -> None:
-    from api import lessons, quizzes, regions
+#: resource modules, each with ``blp`` and ``PREFIX``; later capabilities add theirs here
+RESOURCES = ["api.regions", "api.lessons", "api.quizzes", "api.auth"]
 
-    api.init_app(app, spec_kwargs={"info": {"description": "Fire-safety lessons, quizzes and regions."}})
-    for module in (regions, lessons, quizzes):
+
+def init_api(app: Flask) -> None:
+    from importlib import import_module
+
+    api.init_app(app, spec_kwargs={"info": {"description": "Fire-safety lessons, quizzes, volunteers and campaigns."}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for module in (import_module(name) for name in RESOURCES):
         csrf.exempt(module.blp)  # no cookies authenticate the API, so there is nothing to forge
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

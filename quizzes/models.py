@@ -24,6 +24,8 @@ class Draw(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    #: the campaign activity whose QR code the respondent came through, if any
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", name="fk_draws_activity_id"))
     content_version: Mapped[str] = mapped_column(String(16))
     #: [{"q": question id, "o": [option keys in served order]}, …]
     items: Mapped[list] = mapped_column(JSON)
@@ -55,6 +57,7 @@ class Attempt(db.Model):
     draw_id: Mapped[str] = mapped_column(ForeignKey("draws.id"), unique=True)
     respondent_id: Mapped[int] = mapped_column(ForeignKey("respondents.id"))
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", name="fk_attempts_activity_id"))
     quiz_slug: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))
     served_at: Mapped[datetime]

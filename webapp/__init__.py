@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    import webapp.models  # noqa: F401  (registers every table before create_all or migrations)
     from webapp.i18n import init_i18n, select_locale
 
     db.init_app(app)

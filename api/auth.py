@@ -1,0 +1,85 @@
+"""Bearer tokens for staff and organizers: issue, revoke, and the current API user."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.schemas import ErrorSchema
+from webapp.accounts import service as accounts
+from webapp.accounts.models import User
+from webapp.extensions import db, limiter, login_rate_limit
+from webapp.timeutil import utcnow
+
+PREFIX = "/auth"
+blp = Blueprint("api_auth", __name__, description="Bearer tokens for staff and organizers")
+BEARER = [{"bearerAuth": []}]
+
+
+class CredentialsSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "send as 'Authorization: Bearer <token>'"})
+    expires_at = fields.DateTime(required=True)
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def token_required(view: Any) -> Any:
+    """Run ``view`` only with a valid bearer token; ``g.api_user`` is its user."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        record = accounts.find_token(_bearer())
+        if record is None:
+            abort(401)
+        g.api_user, g.api_token = record.user, record
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def api_user() -> User:
+    return g.api_user
+
+
+@blp.post("/tokens")
+@limiter.limit(login_rate_limit, key_func=lambda: f"login:{request.remote_addr}")
+@blp.arguments(CredentialsSchema)
+@blp.response(201, TokenSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="Wrong username or password")
+@blp.alt_response(429, schema=ErrorSchema, description="Too many attempts")
+def create_token(credentials: dict) -> dict:
+    """Exchange a username and password for a bearer token that expires."""
+    user = accounts.authenticate(credentials["username"], credentials["password"])
+    if user is None or user.role == "resident":
+        abort(401)
+    lifetime = timedelta(hours=current_app.config["API_TOKEN_HOURS"])
+    token, record = accounts.issue_token(user, lifetime)
+    db.session.commit()
+    return {"token": token, "expires_at": record.expires_at, "username": user.username, "role": user.role}
+
+
+@blp.delete("/tokens")
+@token_required
+@blp.response(204)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.doc(security=BEARER)
+def revoke_token() -> None:
+    """Revoke the token this request was made with."""
+    g.api_token.revoke(utcnow())
+    db.session.commit()
