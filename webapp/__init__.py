@@ -62,9 +62,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from api import init_api
     from webapp.accounts.views import init_accounts
+    from webapp.campaigns.views import bp as campaigns_bp
     from webapp.learn.views import bp as learn_bp
+    from webapp.volunteers.views import bp as volunteers_bp
 
-    app.register_blueprint(learn_bp)
+    for blueprint in (learn_bp, volunteers_bp, campaigns_bp):
+        app.register_blueprint(blueprint)
     init_accounts(app)
     init_api(app)
 
