@@ -110,7 +110,10 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     respondent, token = learn.respondent_for(headers.get("token"), community)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
-    draw = quizzes.start_draw(_library(), quiz, respondent, community, Timing.from_config(current_app.config))
+    activity = learn.activity_by_code(body.get("activity"))
+    draw = quizzes.start_draw(
+        _library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
+    )
     db.session.commit()
     return _draw_dict(draw, args["lang"], token)
 

@@ -119,6 +119,10 @@ class DrawRequestSchema(Schema):
     community = fields.String(
         required=True, validate=validate.Length(min=1, max=32), metadata={"description": "community or village code"}
     )
+    activity = fields.String(
+        validate=validate.Length(min=1, max=16),
+        metadata={"description": "code of the campaign activity whose QR code brought the respondent"},
+    )
 
 
 class ServedOptionSchema(Schema):

@@ -20,6 +20,7 @@ from content.check import Library
 from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, draw_questions, score_items
 from quizzes.models import Answer, Attempt, Draw
+from webapp.campaigns.models import Activity
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
@@ -89,13 +90,19 @@ def start_draw(
     community: Region,
     timing: Timing,
     now: datetime | None = None,
+    activity: Activity | None = None,
 ) -> Draw:
     """Serve a fresh set of questions of ``quiz`` to ``respondent`` on behalf of ``community``.
+
+    ``activity`` is the campaign activity whose QR code brought the respondent; it is
+    kept only when it took place in that community.
 
     :raises NotACommunity: answers must count for a community or village, not a street or city.
     """
     if not community.is_leaf:
         raise NotACommunity(community.code)
+    if activity is not None and activity.community_id != community.id:
+        activity = None
     now = now or utcnow()
     limit = timedelta(seconds=quiz.time_limit_seconds) if quiz.time_limit_seconds else None
     draw = Draw(
@@ -104,6 +111,7 @@ def start_draw(
         kind=quiz.kind,
         respondent=respondent,
         community=community,
+        activity_id=activity.id if activity else None,
         content_version=library.catalog.version,
         items=[{"q": item.question_id, "o": list(item.option_keys)} for item in draw_questions(quiz, library.bank)],
         served_at=now,
@@ -160,6 +168,7 @@ def submit_draw(
     attempt = Attempt(
         respondent_id=draw.respondent_id,
         community_id=draw.community_id,
+        activity_id=draw.activity_id,
         quiz_slug=draw.quiz_slug,
         kind=draw.kind,
         served_at=draw.served_at,

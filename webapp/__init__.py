@@ -62,12 +62,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from api import init_api
     from webapp.accounts.views import init_accounts
+    from webapp.audit.labels import audit_action_label
+    from webapp.audit.views import bp as audit_bp
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.learn.views import bp as learn_bp
     from webapp.volunteers.views import bp as volunteers_bp
 
-    for blueprint in (learn_bp, volunteers_bp, campaigns_bp):
+    for blueprint in (learn_bp, volunteers_bp, campaigns_bp, audit_bp):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals["audit_action_label"] = audit_action_label
     init_accounts(app)
     init_api(app)
 

@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
+from webapp.campaigns.models import Activity
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
@@ -54,3 +55,10 @@ def complete_lesson(respondent: Respondent, lesson_slug: str) -> None:
         db.session.add(
             LessonCompletion(respondent_id=respondent.id, community_id=respondent.community_id, lesson_slug=lesson_slug)
         )
+
+
+def activity_by_code(code: str | None) -> Activity | None:
+    """The campaign activity a QR code (/a/<code>) names."""
+    if not code or len(code) > 16:
+        return None
+    return db.session.execute(select(Activity).where(Activity.code == code)).scalar_one_or_none()

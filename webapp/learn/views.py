@@ -18,6 +18,9 @@ from webapp.regions.models import LEAF_LEVELS, Region
 bp = Blueprint("learn", __name__, template_folder="templates")
 
 COMMUNITY_COOKIE = "community"
+#: the activity whose QR code was scanned; attempts in the next hours count for it
+ACTIVITY_COOKIE = "activity"
+ACTIVITY_HOURS = 12
 RESPONDENT_COOKIE = "respondent"
 YEAR = 365 * 24 * 3600
 
@@ -32,9 +35,9 @@ def chosen_community() -> Region | None:
     return region if region is not None and region.is_leaf else None
 
 
-def _remember(response: Response, name: str, value: str) -> Response:
+def _remember(response: Response, name: str, value: str, max_age: int = YEAR) -> Response:
     response.set_cookie(
-        name, value, max_age=YEAR, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
+        name, value, max_age=max_age, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
     )
     return response
 
@@ -61,6 +64,16 @@ def community_entry(code: str) -> Response:
     if region is None or not region.is_leaf:
         abort(404)
     return _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, region.code)
+
+
+@bp.get("/a/<code>")
+def activity_entry(code: str) -> Response:
+    """Where an activity's QR code points: its community, and quizzes count for the activity."""
+    activity = learn.activity_by_code(code)
+    if activity is None:
+        abort(404)
+    response = _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, activity.community.code)
+    return _remember(response, ACTIVITY_COOKIE, activity.code, max_age=ACTIVITY_HOURS * 3600)
 
 
 @bp.get("/lessons")
@@ -114,7 +127,10 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
     respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
-    draw = quizzes.start_draw(library(), quiz, respondent, community, Timing.from_config(current_app.config))
+    activity = learn.activity_by_code(request.cookies.get(ACTIVITY_COOKIE))
+    draw = quizzes.start_draw(
+        library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
+    )
     db.session.commit()
     response = redirect(url_for(".take_draw", draw_id=draw.id), code=303)
     return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
