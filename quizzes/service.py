@@ -24,6 +24,7 @@ from webapp.campaigns.models import Activity
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
+from webapp.stats import rollups
 from webapp.timeutil import utcnow
 
 
@@ -120,6 +121,7 @@ def start_draw(
     )
     db.session.add(draw)
     db.session.flush()
+    rollups.record_draw(draw)
     return draw
 
 
@@ -196,6 +198,8 @@ def submit_draw(
             draw.mark_submitted(now)
             db.session.add(attempt)
             attempt.draw = draw
+            db.session.flush()
+            rollups.record_attempt(attempt, draw.respondent)
     except IntegrityError:
         stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
         return _same_or_refuse(stored, digest), False

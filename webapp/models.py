@@ -6,6 +6,7 @@ from webapp.audit.models import AuditEntry
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
+from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, TopicRollup
 from webapp.volunteers.models import Ambassador, Team, Training, Volunteer
 
 __all__ = [
@@ -17,6 +18,11 @@ __all__ = [
     "AuditEntry",
     "Draw",
     "LessonCompletion",
+    "OptionRollup",
+    "QuestionRollup",
+    "ReachRollup",
+    "SurveyRollup",
+    "TopicRollup",
     "Region",
     "Respondent",
     "ServiceRecord",

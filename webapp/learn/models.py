@@ -22,6 +22,10 @@ class Respondent(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the last month (local time) of each kind of event, to tell a first in a period from a repeat
+    last_active_month: Mapped[str | None] = mapped_column(String(7))
+    last_reached_month: Mapped[str | None] = mapped_column(String(7))
+    last_survey_month: Mapped[str | None] = mapped_column(String(7))
 
     community: Mapped[Region] = relationship()
 

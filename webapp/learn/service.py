@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -11,6 +12,8 @@ from webapp.campaigns.models import Activity
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
+from webapp.stats import rollups
+from webapp.timeutil import utcnow
 
 
 def hash_token(token: str) -> str:
@@ -41,10 +44,11 @@ def respondent_for(token: str | None, community: Region) -> tuple[Respondent, st
     if respondent is None:
         return enroll_respondent(community)
     respondent.community = community
+    db.session.flush()  # later steps read community_id
     return respondent, None
 
 
-def complete_lesson(respondent: Respondent, lesson_slug: str) -> None:
+def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | None = None) -> None:
     """Record that the respondent finished a lesson; finishing it again changes nothing."""
     done = db.session.execute(
         select(LessonCompletion.id).where(
@@ -52,9 +56,14 @@ def complete_lesson(respondent: Respondent, lesson_slug: str) -> None:
         )
     ).first()
     if done is None:
-        db.session.add(
-            LessonCompletion(respondent_id=respondent.id, community_id=respondent.community_id, lesson_slug=lesson_slug)
+        completion = LessonCompletion(
+            respondent_id=respondent.id,
+            community_id=respondent.community_id,
+            lesson_slug=lesson_slug,
+            completed_at=now or utcnow(),
         )
+        db.session.add(completion)
+        rollups.record_lesson_completion(completion, respondent)
 
 
 def activity_by_code(code: str | None) -> Activity | None:

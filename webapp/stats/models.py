@@ -1,0 +1,85 @@
+"""Rollups: per community and month, updated in the transaction that records each event.
+
+Each row exists per ``scope`` (month, quarter, year, plan): the month row of scope
+"quarter" holds that month's attempts that were a respondent's first in their quarter,
+so summing a quarter's three month rows counts every respondent once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+
+
+class SurveyRollup(db.Model):
+    __tablename__ = "survey_rollups"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: respondents whose first valid survey in the scope fell in this month
+    respondents: Mapped[int] = mapped_column(default=0)
+    score_sum: Mapped[float] = mapped_column(default=0.0)
+    score_sq_sum: Mapped[float] = mapped_column(default=0.0)
+    passed: Mapped[int] = mapped_column(default=0)
+    #: later valid surveys by the same respondents in the scope ("after learning")
+    retakes: Mapped[int] = mapped_column(default=0)
+    retake_score_sum: Mapped[float] = mapped_column(default=0.0)
+    #: surveys handed in incomplete or late (kept only on the month scope)
+    invalid: Mapped[int] = mapped_column(default=0)
+
+
+class TopicRollup(db.Model):
+    """Answers per topic in the same first attempts as the awareness rate."""
+
+    __tablename__ = "topic_rollups"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answers: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
+
+
+class QuestionRollup(db.Model):
+    """Item analysis per question, over each respondent's first valid survey of the month."""
+
+    __tablename__ = "question_rollups"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    answers: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
+    #: sums of the whole attempt's score, for the discrimination index
+    total_sum: Mapped[float] = mapped_column(default=0.0)
+    total_sq_sum: Mapped[float] = mapped_column(default=0.0)
+    total_sum_correct: Mapped[float] = mapped_column(default=0.0)
+
+
+class OptionRollup(db.Model):
+    """How often each option was chosen, to find the most common wrong answer."""
+
+    __tablename__ = "option_rollups"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    option_key: Mapped[str] = mapped_column(String(8), primary_key=True)
+    chosen: Mapped[int] = mapped_column(default=0)
+
+
+class ReachRollup(db.Model):
+    """Distinct respondents active (started a quiz or finished a lesson) and reached
+    (finished a lesson or handed in a quiz), first in the scope."""
+
+    __tablename__ = "reach_rollups"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    active: Mapped[int] = mapped_column(default=0)
+    reached: Mapped[int] = mapped_column(default=0)

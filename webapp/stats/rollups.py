@@ -1,0 +1,270 @@
+"""Keeping rollups: each event becomes increments, applied at once or replayed by rebuild.
+
+``survey_increments`` and ``reach_increments`` are the only place that decides what an
+event adds; the live path (``record_*``) upserts them in the event's own transaction, and
+``rebuild`` replays every stored event through the same functions.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from quizzes.models import Answer, Attempt, Draw
+from webapp.extensions import db
+from webapp.learn.models import LessonCompletion, Respondent
+from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, TopicRollup
+from webapp.stats.periods import SCOPES, first_scopes, local_month
+
+ROLLUPS = (SurveyRollup, TopicRollup, QuestionRollup, OptionRollup, ReachRollup)
+#: (model, primary-key values, {column: amount to add})
+Increment = tuple[type, tuple, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class SurveyFacts:
+    """What a handed-in survey contributes, independent of how it is stored."""
+
+    community_id: int
+    month: str
+    valid: bool
+    score: float
+    passed: bool
+    #: (question id, topic, chosen option keys, correct) per answer
+    answers: tuple[tuple[str, str, tuple[str, ...], bool], ...]
+
+
+def survey_increments(facts: SurveyFacts, firsts: tuple[str, ...]) -> list[Increment]:
+    """What one survey adds: to ``firsts`` scopes as a first attempt, elsewhere as a retake."""
+    key = (facts.community_id, facts.month)
+    if not facts.valid:
+        return [(SurveyRollup, (*key, "month"), {"invalid": 1})]
+    increments: list[Increment] = []
+    for scope in SCOPES:
+        if scope not in firsts:
+            increments.append((SurveyRollup, (*key, scope), {"retakes": 1, "retake_score_sum": facts.score}))
+            continue
+        increments.append(
+            (
+                SurveyRollup,
+                (*key, scope),
+                {
+                    "respondents": 1,
+                    "score_sum": facts.score,
+                    "score_sq_sum": facts.score**2,
+                    "passed": int(facts.passed),
+                },
+            )
+        )
+        topics: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for _question, topic, _chosen, correct in facts.answers:
+            topics[topic][0] += 1
+            topics[topic][1] += int(correct)
+        increments += [
+            (TopicRollup, (*key, scope, topic), {"answers": n, "correct": right})
+            for topic, (n, right) in topics.items()
+        ]
+    if "month" in firsts:
+        for question, _topic, chosen, correct in facts.answers:
+            increments.append(
+                (
+                    QuestionRollup,
+                    (*key, question),
+                    {
+                        "answers": 1,
+                        "correct": int(correct),
+                        "total_sum": facts.score,
+                        "total_sq_sum": facts.score**2,
+                        "total_sum_correct": facts.score if correct else 0.0,
+                    },
+                )
+            )
+            increments += [(OptionRollup, (*key, question, option), {"chosen": 1}) for option in chosen]
+    return increments
+
+
+def reach_increments(community_id: int, month: str, firsts: tuple[str, ...], column: str) -> list[Increment]:
+    return [(ReachRollup, (community_id, month, scope), {column: 1}) for scope in firsts]
+
+
+def _advance(respondent: Respondent, attribute: str, month: str) -> tuple[str, ...]:
+    """The scopes in which ``month`` is new for this kind of event; remembers the month."""
+    previous = getattr(respondent, attribute)
+    firsts = first_scopes(previous, month)
+    if previous is None or month > previous:
+        setattr(respondent, attribute, month)
+    return firsts
+
+
+def _upsert(increments: list[Increment]) -> None:
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    by_model: dict[type, dict[tuple, dict[str, float]]] = defaultdict(dict)
+    for model, key, amounts in increments:
+        row = by_model[model].setdefault(key, {})
+        for column, amount in amounts.items():
+            row[column] = row.get(column, 0) + amount
+    for model, rows in by_model.items():
+        table = model.__table__
+        keys = [column.name for column in table.primary_key.columns]
+        for key, amounts in rows.items():
+            stmt = insert(table).values(**dict(zip(keys, key, strict=True)), **amounts)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=keys, set_={column: table.c[column] + stmt.excluded[column] for column in amounts}
+            )
+            db.session.execute(stmt)
+
+
+def _month(moment: datetime) -> str:
+    return local_month(moment, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def record_draw(draw: Draw) -> None:
+    """A respondent started a quiz: they are active in the draw's community."""
+    month = _month(draw.served_at)
+    _upsert(reach_increments(draw.community_id, month, _advance(draw.respondent, "last_active_month", month), "active"))
+
+
+def record_lesson_completion(completion: LessonCompletion, respondent: Respondent) -> None:
+    month = _month(completion.completed_at)
+    increments = reach_increments(
+        completion.community_id, month, _advance(respondent, "last_active_month", month), "active"
+    )
+    increments += reach_increments(
+        completion.community_id, month, _advance(respondent, "last_reached_month", month), "reached"
+    )
+    _upsert(increments)
+
+
+def attempt_facts(attempt: Attempt, answers: Iterable[Answer], month: str) -> SurveyFacts:
+    return SurveyFacts(
+        community_id=attempt.community_id,
+        month=month,
+        valid=attempt.valid,
+        score=attempt.score,
+        passed=attempt.passed,
+        answers=tuple((a.question_id, a.topic, tuple(filter(None, a.chosen.split(","))), a.correct) for a in answers),
+    )
+
+
+def record_attempt(attempt: Attempt, respondent: Respondent) -> None:
+    """A quiz was handed in: the respondent is reached; a survey also counts for awareness."""
+    month = _month(attempt.submitted_at)
+    increments = reach_increments(
+        attempt.community_id, month, _advance(respondent, "last_reached_month", month), "reached"
+    )
+    if attempt.kind == "survey":
+        facts = attempt_facts(attempt, attempt.answers, month)
+        firsts = _advance(respondent, "last_survey_month", month) if attempt.valid else ()
+        increments += survey_increments(facts, firsts)
+    _upsert(increments)
+
+
+# --- rebuild ---------------------------------------------------------------------
+
+
+def _events() -> Iterator[tuple[datetime, int, str, Any]]:
+    """Every stored event in time order: (when, respondent id, kind, row)."""
+    draws = db.session.execute(
+        select(Draw.served_at, Draw.respondent_id, Draw.community_id).order_by(Draw.served_at, Draw.id)
+    )
+    lessons = db.session.execute(
+        select(LessonCompletion.completed_at, LessonCompletion.respondent_id, LessonCompletion.community_id).order_by(
+            LessonCompletion.completed_at, LessonCompletion.id
+        )
+    )
+    attempts = db.session.execute(select(Attempt).order_by(Attempt.submitted_at, Attempt.id)).scalars()
+    yield from heapq.merge(
+        ((row[0], row[1], "draw", row) for row in draws),
+        ((row[0], row[1], "lesson", row) for row in lessons),
+        ((a.submitted_at, a.respondent_id, "attempt", a) for a in attempts),
+        key=lambda event: event[0],
+    )
+
+
+def _answers_by_attempt(attempt_ids: list[int]) -> dict[int, list[Answer]]:
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    for start in range(0, len(attempt_ids), 500):
+        chunk = attempt_ids[start : start + 500]
+        for answer in db.session.execute(
+            select(Answer).where(Answer.attempt_id.in_(chunk)).order_by(Answer.attempt_id, Answer.position)
+        ).scalars():
+            answers[answer.attempt_id].append(answer)
+    return answers
+
+
+def rebuild() -> int:
+    """Recompute every rollup from the raw rows; returns the number of events replayed."""
+    for model in ROLLUPS:
+        db.session.execute(delete(model))
+    last: dict[int, dict[str, str | None]] = defaultdict(
+        lambda: {"last_active_month": None, "last_reached_month": None, "last_survey_month": None}
+    )
+
+    def advance(respondent_id: int, attribute: str, month: str) -> tuple[str, ...]:
+        state = last[respondent_id]
+        firsts = first_scopes(state[attribute], month)
+        if state[attribute] is None or month > state[attribute]:
+            state[attribute] = month
+        return firsts
+
+    totals: dict[tuple[type, tuple], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    events = list(_events())
+    survey_ids = [row.id for _when, _who, kind, row in events if kind == "attempt" and row.kind == "survey"]
+    answers = _answers_by_attempt(survey_ids)
+    for when, respondent_id, kind, row in events:
+        month = _month(when)
+        increments: list[Increment] = []
+        if kind in ("draw", "lesson"):
+            increments += reach_increments(row[2], month, advance(respondent_id, "last_active_month", month), "active")
+        if kind in ("lesson", "attempt"):
+            community_id = row[2] if kind == "lesson" else row.community_id
+            increments += reach_increments(
+                community_id, month, advance(respondent_id, "last_reached_month", month), "reached"
+            )
+        if kind == "attempt" and row.kind == "survey":
+            firsts = advance(respondent_id, "last_survey_month", month) if row.valid else ()
+            increments += survey_increments(attempt_facts(row, answers.get(row.id, []), month), firsts)
+        for model, key, amounts in increments:
+            for column, amount in amounts.items():
+                totals[(model, key)][column] += amount
+    _write_totals(totals)
+    _write_respondent_months(last)
+    return len(events)
+
+
+def _write_totals(totals: dict[tuple[type, tuple], dict[str, float]]) -> None:
+    rows: dict[type, list[dict]] = defaultdict(list)
+    for (model, key), amounts in totals.items():
+        columns = model.__table__.columns
+        names = [column.name for column in model.__table__.primary_key.columns]
+        # counts were summed as floats; integer columns get integers back
+        row = {column.name: 0 for column in columns if column.name not in names}
+        row.update(
+            {
+                name: (value if columns[name].type.python_type is float else round(value))
+                for name, value in amounts.items()
+            }
+        )
+        rows[model].append({**dict(zip(names, key, strict=True)), **row})
+    for model, batch in rows.items():
+        db.session.execute(model.__table__.insert(), batch)
+
+
+def _write_respondent_months(last: dict[int, dict[str, str | None]]) -> None:
+    db.session.execute(
+        update(Respondent).values(last_active_month=None, last_reached_month=None, last_survey_month=None)
+    )
+    if last:
+        db.session.execute(
+            update(Respondent),
+            [{"id": respondent_id, **months} for respondent_id, months in last.items()],
+        )
