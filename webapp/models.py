@@ -6,7 +6,7 @@ from webapp.audit.models import AuditEntry
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
-from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, TopicRollup
+from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, Target, TopicRollup
 from webapp.volunteers.models import Ambassador, Team, Training, Volunteer
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "QuestionRollup",
     "ReachRollup",
     "SurveyRollup",
+    "Target",
     "TopicRollup",
     "Region",
     "Respondent",

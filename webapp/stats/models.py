@@ -7,10 +7,14 @@ so summing a quarter's three month rows counts every respondent once.
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.regions.models import Region
+from webapp.timeutil import utcnow
 
 
 class SurveyRollup(db.Model):
@@ -27,6 +31,7 @@ class SurveyRollup(db.Model):
     #: later valid surveys by the same respondents in the scope ("after learning")
     retakes: Mapped[int] = mapped_column(default=0)
     retake_score_sum: Mapped[float] = mapped_column(default=0.0)
+    retake_score_sq_sum: Mapped[float] = mapped_column(default=0.0)
     #: surveys handed in incomplete or late (kept only on the month scope)
     invalid: Mapped[int] = mapped_column(default=0)
 
@@ -83,3 +88,24 @@ class ReachRollup(db.Model):
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     active: Mapped[int] = mapped_column(default=0)
     reached: Mapped[int] = mapped_column(default=0)
+
+
+class Target(db.Model):
+    """A plan's target for one indicator in one region and period; children inherit it."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    #: one of webapp.stats.indicators.TARGET_INDICATORS
+    indicator: Mapped[str] = mapped_column(String(32))
+    #: 2026-11, 2026Q4, 2026 or 2026-2030
+    period: Mapped[str] = mapped_column(String(9))
+    #: a share (0.8 = 80%) for rates; a number of people for volunteer_count
+    value: Mapped[float]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    region: Mapped[Region] = relationship()
+
+    __table_args__ = (UniqueConstraint("region_id", "indicator", "period", name="uq_target"),)

@@ -51,6 +51,12 @@ class Period:
     def start(self) -> date:
         return date(int(self.first_month[:4]), int(self.first_month[5:]), 1)
 
+    @property
+    def after(self) -> date:
+        """The day after the period's last day."""
+        year, month = int(self.last_month[:4]), int(self.last_month[5:])
+        return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+
     def previous(self) -> Period:
         """The period of the same kind just before this one."""
         year, month = int(self.first_month[:4]), int(self.first_month[5:])

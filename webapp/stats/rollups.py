@@ -51,7 +51,17 @@ def survey_increments(facts: SurveyFacts, firsts: tuple[str, ...]) -> list[Incre
     increments: list[Increment] = []
     for scope in SCOPES:
         if scope not in firsts:
-            increments.append((SurveyRollup, (*key, scope), {"retakes": 1, "retake_score_sum": facts.score}))
+            increments.append(
+                (
+                    SurveyRollup,
+                    (*key, scope),
+                    {
+                        "retakes": 1,
+                        "retake_score_sum": facts.score,
+                        "retake_score_sq_sum": facts.score**2,
+                    },
+                )
+            )
             continue
         increments.append(
             (

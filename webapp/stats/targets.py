@@ -1,0 +1,149 @@
+"""Targets: (region, indicator, period) → value, inherited from the nearest ancestor.
+
+Targets differ per region and plan period, so they are data. Lookup prefers the region
+itself over its ancestors, and for one region the exact period over the longer periods
+that contain it (a 2026-2030 plan target applies to 2026Q4 unless that quarter has its own).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.regions.models import Region
+from webapp.regions.service import ancestors, get_region
+from webapp.stats.models import Target
+from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scope_key
+
+#: indicators a target can be set for; all but volunteer_count are shares (0.8 = 80%)
+TARGET_INDICATORS = ("awareness", "pass_share", "usage", "education", "volunteer_share", "volunteer_count")
+CSV_COLUMNS = ("region_code", "indicator", "period", "value")
+
+
+class TargetError(ValueError):
+    """A target that cannot be saved; ``code`` selects the translated message."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class TargetValue:
+    value: float
+    #: where the value was set: the region itself or an ancestor, and for which period
+    region: Region
+    period: str
+
+
+def _enclosing(period: Period) -> list[str]:
+    """The period's key and the keys of the longer periods containing it, shortest first."""
+    longer = SCOPES[SCOPES.index(period.kind) + 1 :]
+    return [period.key, *(scope_key(period.first_month, scope) for scope in longer)]
+
+
+def targets_for(region: Region, period: Period) -> dict[str, TargetValue]:
+    """Every indicator's target for ``region`` in ``period``, inherited where not set."""
+    chain = [region, *reversed(ancestors(region))]
+    periods = _enclosing(period)
+    found = (
+        db.session.execute(
+            select(Target).where(Target.region_id.in_([r.id for r in chain]), Target.period.in_(periods))
+        )
+        .scalars()
+        .all()
+    )
+    rank = {r.id: i for i, r in enumerate(chain)}
+    best: dict[str, Target] = {}
+    for target in sorted(found, key=lambda t: (rank[t.region_id], periods.index(t.period)), reverse=True):
+        best[target.indicator] = target  # the most specific is written last
+    regions = {r.id: r for r in chain}
+    return {ind: TargetValue(t.value, regions[t.region_id], t.period) for ind, t in best.items()}
+
+
+def validate_target(indicator: str, period_key: str, value: float) -> Period:
+    """:raises TargetError: unknown indicator or period, or a value out of range."""
+    if indicator not in TARGET_INDICATORS:
+        raise TargetError("unknown_indicator")
+    try:
+        period = parse_period(period_key)
+    except PeriodError:
+        raise TargetError("unknown_period") from None
+    if indicator == "volunteer_count":
+        if not (0 <= value <= 10_000_000 and float(value).is_integer()):
+            raise TargetError("bad_count")
+    elif not 0 < value <= 1:
+        raise TargetError("bad_share")
+    return period
+
+
+def set_target(region: Region, indicator: str, period_key: str, value: float, by_id: int | None) -> Target:
+    """Create or change a target.
+
+    :raises TargetError: as ``validate_target``.
+    """
+    period = validate_target(indicator, period_key, value)
+    target = db.session.execute(
+        select(Target).where(Target.region_id == region.id, Target.indicator == indicator, Target.period == period.key)
+    ).scalar_one_or_none()
+    if target is None:
+        target = Target(region=region, indicator=indicator, period=period.key, value=value)
+        db.session.add(target)
+    target.value, target.updated_by_id = value, by_id
+    db.session.flush()
+    return target
+
+
+def read_targets_csv(text: str) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise TargetImportError([(1, f"header lacks columns: {', '.join(missing)}")])
+    return [(reader.line_num, row) for row in reader]
+
+
+class TargetImportError(Exception):
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"line {line}: {reason}" for line, reason in problems))
+
+
+def import_targets(rows: list[tuple[int, dict[str, str]]], allowed, by_id: int | None) -> int:
+    """Set targets from CSV rows, all or nothing; ``allowed(region)`` says which regions may be set.
+
+    :raises TargetImportError: every bad row with its line number.
+    """
+    problems: list[tuple[int, str]] = []
+    with db.session.begin_nested() as savepoint:
+        for line, row in rows:
+            region = get_region((row.get("region_code") or "").strip())
+            if region is None or not allowed(region):
+                problems.append((line, "unknown region code"))
+                continue
+            try:
+                value = float((row.get("value") or "").strip().rstrip("%")) / (
+                    100 if (row.get("value") or "").strip().endswith("%") else 1
+                )
+                set_target(
+                    region, (row.get("indicator") or "").strip(), (row.get("period") or "").strip(), value, by_id
+                )
+            except ValueError as exc:
+                problems.append((line, getattr(exc, "code", "value must be a number")))
+        if problems:
+            savepoint.rollback()
+            raise TargetImportError(problems)
+    return len(rows)
+
+
+def seed_demo_targets(city: Region, plan: str = "2026-2030") -> None:
+    """The demo plan: awareness 80% (90% in one district, as some plans ask), usage 5%,
+    education 80%, volunteers 3% of residents."""
+    for indicator, value in (("awareness", 0.8), ("usage", 0.05), ("education", 0.8), ("volunteer_share", 0.03)):
+        set_target(city, indicator, plan, value, None)
+    stretch = get_region(f"{city.code}02")
+    if stretch is not None:
+        set_target(stretch, "awareness", plan, 0.9, None)
