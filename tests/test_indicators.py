@@ -141,3 +141,21 @@ def test_status_against_the_inherited_target(app, library: Library) -> None:
     assert region_indicators(get_region("DEMO010101"), period).awareness.status == "met"
     assert region_indicators(get_region("DEMO010102"), period).awareness.status == "not_met"
     assert region_indicators(get_region("DEMO010103"), period).awareness.status == "no_data"
+
+
+def test_item_analysis_finds_the_misconception(app, library: Library) -> None:
+    from webapp.stats.items import item_analysis, point_biserial
+
+    # everyone answers all but the last question right; the last one they all get wrong
+    for correct in (9, 9, 9, 10, 10):
+        survey(library, person("DEMO010101"), "DEMO010101", correct, NOV)
+    db.session.commit()
+    items = item_analysis(get_region("DEMO01"), parse_period("2026-11"), library)
+    assert sum(item.correct.n for item in items) == 50
+    weakest = items[0]
+    assert weakest.correct.value < 1.0 and weakest.common_wrong is not None
+    question = library.bank.questions[weakest.question_id]
+    assert weakest.common_wrong[0] not in question.correct_keys
+    # those who got an item right scored higher overall: positive discrimination
+    assert point_biserial(5, 2, 4.8, 4.62, 2.0) > 0
+    assert point_biserial(5, 0, 4.0, 3.2, 0.0) is None

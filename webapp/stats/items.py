@@ -1,0 +1,102 @@
+"""Item analysis: how each question performs, and the misconceptions to teach against.
+
+Over each respondent's first valid survey of each month in the period. Discrimination is
+the point-biserial correlation between getting the question right and the attempt's total
+score (item included): near zero or negative means the question does not separate those
+who know from those who don't.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from content.check import Library
+from webapp.extensions import db
+from webapp.regions.models import Region
+from webapp.stats.figures import Figure, share
+from webapp.stats.models import OptionRollup, QuestionRollup
+from webapp.stats.periods import Period
+
+#: fewer answers than this and a question's share correct is too noisy to rank
+MIN_ANSWERS = 20
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    question_id: str
+    topic: str
+    lesson: str
+    correct: Figure
+    discrimination: float | None
+    #: the wrong option chosen most often and how often, or None
+    common_wrong: tuple[str, int] | None
+
+
+def point_biserial(n: int, correct: int, total: float, total_sq: float, total_correct: float) -> float | None:
+    if n < 2 or correct in (0, n):
+        return None
+    mean = total / n
+    sd = math.sqrt(max(0.0, total_sq / n - mean * mean))
+    if sd == 0:
+        return None
+    mean_right = total_correct / correct
+    mean_wrong = (total - total_correct) / (n - correct)
+    p = correct / n
+    return (mean_right - mean_wrong) / sd * math.sqrt(p * (1 - p))
+
+
+def item_analysis(region: Region, period: Period, library: Library) -> list[ItemStats]:
+    """Every question answered in the subtree and period, weakest first."""
+    communities = select(Region.id).where(Region.path.like(f"{region.path}%"))
+    where = (QuestionRollup.community_id.in_(communities), QuestionRollup.month.in_(period.months))
+    rows = db.session.execute(
+        select(
+            QuestionRollup.question_id,
+            func.sum(QuestionRollup.answers),
+            func.sum(QuestionRollup.correct),
+            func.sum(QuestionRollup.total_sum),
+            func.sum(QuestionRollup.total_sq_sum),
+            func.sum(QuestionRollup.total_sum_correct),
+        )
+        .where(*where)
+        .group_by(QuestionRollup.question_id)
+    ).all()
+    chosen = db.session.execute(
+        select(OptionRollup.question_id, OptionRollup.option_key, func.sum(OptionRollup.chosen))
+        .where(OptionRollup.community_id.in_(communities), OptionRollup.month.in_(period.months))
+        .group_by(OptionRollup.question_id, OptionRollup.option_key)
+    ).all()
+    wrong: dict[str, tuple[str, int]] = {}
+    for question_id, key, count in chosen:
+        question = library.bank.questions.get(question_id)
+        if question is None or key in question.correct_keys:
+            continue
+        if count and (question_id not in wrong or count > wrong[question_id][1]):
+            wrong[question_id] = (key, int(count))
+    items = []
+    for question_id, n, right, total, total_sq, total_right in rows:
+        question = library.bank.questions.get(question_id)
+        if question is None:  # retired from the bank since
+            continue
+        n, right = int(n or 0), int(right or 0)
+        items.append(
+            ItemStats(
+                question_id=question_id,
+                topic=question.topic,
+                lesson=question.lesson,
+                correct=share(right, n),
+                discrimination=point_biserial(n, right, float(total), float(total_sq), float(total_right)),
+                common_wrong=wrong.get(question_id),
+            )
+        )
+    return sorted(
+        items, key=lambda item: (item.correct.value if item.correct.value is not None else 1, item.question_id)
+    )
+
+
+def weakest_points(items: list[ItemStats], how_many: int = 10) -> list[ItemStats]:
+    """The questions answered worst among those with enough answers: what to teach next."""
+    return [item for item in items if item.correct.n >= MIN_ANSWERS][:how_many]
