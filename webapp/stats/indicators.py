@@ -18,7 +18,7 @@ from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.stats.figures import Figure, mean_score, ratio, share
 from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
 from webapp.stats.periods import Period
-from webapp.stats.targets import TargetValue, targets_for
+from webapp.stats.targets import TargetValue, targets_for, targets_for_many
 from webapp.volunteers.models import Training, Volunteer
 
 SURVEY_SUMS = (
@@ -162,13 +162,14 @@ def children_indicators(region: Region, period: Period) -> list[tuple[Region, In
     children = list(children)
     communities = leaf_communities(region)
     per_community = community_sums(communities, period)
+    targets = targets_for_many(children, period)
     result = []
     for child in children:
         total = Sums()
         for community in communities:
             if community.path.startswith(child.path):
                 total.add(per_community[community.id])
-        result.append((child, with_targets(indicators_from(total), targets_for(child, period))))
+        result.append((child, with_targets(indicators_from(total), targets[child.id])))
     return result
 
 

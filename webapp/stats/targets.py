@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.regions.service import ancestors, get_region
+from webapp.regions.service import get_region
 from webapp.stats.models import Target
 from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scope_key
 
@@ -46,23 +46,29 @@ def _enclosing(period: Period) -> list[str]:
     return [period.key, *(scope_key(period.first_month, scope) for scope in longer)]
 
 
+def targets_for_many(regions: list[Region], period: Period) -> dict[int, dict[str, TargetValue]]:
+    """Each region's targets for ``period``, inherited where not set, from one query."""
+    periods = _enclosing(period)
+    found = db.session.execute(select(Target).where(Target.period.in_(periods))).scalars().all()
+    by_place = {(t.region_id, t.indicator, t.period): t for t in found}
+    indicators = {t.indicator for t in found}
+    result: dict[int, dict[str, TargetValue]] = {}
+    for region in regions:
+        chain = [int(part) for part in reversed(region.path.strip("/").split("/"))]
+        chosen: dict[str, TargetValue] = {}
+        for indicator in indicators:
+            for region_id in chain:
+                target = next((by_place[k] for p in periods if (k := (region_id, indicator, p)) in by_place), None)
+                if target is not None:
+                    chosen[indicator] = TargetValue(target.value, target.region, target.period)
+                    break
+        result[region.id] = chosen
+    return result
+
+
 def targets_for(region: Region, period: Period) -> dict[str, TargetValue]:
     """Every indicator's target for ``region`` in ``period``, inherited where not set."""
-    chain = [region, *reversed(ancestors(region))]
-    periods = _enclosing(period)
-    found = (
-        db.session.execute(
-            select(Target).where(Target.region_id.in_([r.id for r in chain]), Target.period.in_(periods))
-        )
-        .scalars()
-        .all()
-    )
-    rank = {r.id: i for i, r in enumerate(chain)}
-    best: dict[str, Target] = {}
-    for target in sorted(found, key=lambda t: (rank[t.region_id], periods.index(t.period)), reverse=True):
-        best[target.indicator] = target  # the most specific is written last
-    regions = {r.id: r for r in chain}
-    return {ind: TargetValue(t.value, regions[t.region_id], t.period) for ind, t in best.items()}
+    return targets_for_many([region], period)[region.id]
 
 
 def validate_target(indicator: str, period_key: str, value: float) -> Period:

@@ -1,0 +1,60 @@
+"""How indicators, statuses and periods read on the page, in both languages."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from webapp.stats.figures import Figure
+from webapp.stats.periods import Period
+
+INDICATOR_LABELS = {
+    "awareness": _l("Awareness rate"),
+    "pass_share": _l("Pass share"),
+    "after_learning": _l("After learning (retakes)"),
+    "usage": _l("Platform usage rate"),
+    "education": _l("Education reach (online)"),
+    "volunteer_share": _l("Volunteers per resident"),
+    "volunteer_count": _l("Registered volunteers"),
+}
+#: what each indicator counts, shown beside it so a number never stands alone
+INDICATOR_NOTES = {
+    "awareness": _l("Mean score of each respondent's first complete survey in the period."),
+    "pass_share": _l("Share of those respondents whose first survey reached the pass mark."),
+    "after_learning": _l("Mean score of later surveys by the same respondents; not part of the awareness rate."),
+    "usage": _l("Residents who started a quiz or finished a lesson, divided by the resident population."),
+    "education": _l("Residents who finished a lesson or handed in a quiz, divided by the resident population."),
+    "volunteer_share": _l("Active registered volunteers divided by the resident population."),
+    "volunteer_count": _l("Active registered volunteers."),
+}
+STATUS_LABELS = {
+    "met": _l("met"),
+    "not_met": _l("not met"),
+    "unclear": _l("not yet clear"),
+    "no_data": _l("no data yet"),
+}
+
+
+def period_label(period: Period) -> str:
+    year = int(period.first_month[:4])
+    if period.kind == "month":
+        return _("%(year)s-%(month)s", year=year, month=period.first_month[5:])
+    if period.kind == "quarter":
+        return _("Q%(quarter)s %(year)s", quarter=period.key[-1], year=year)
+    if period.kind == "year":
+        return _("Year %(year)s", year=year)
+    return _("Plan period %(start)s–%(end)s", start=year, end=int(period.last_month[:4]))
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def interval(figure: Figure) -> str:
+    if figure.low is None or figure.high is None:
+        return "—"
+    return f"{percent(figure.low)}–{percent(figure.high)}"
+
+
+def status_label(status: str | None) -> str:
+    return str(STATUS_LABELS.get(status, "")) if status else ""

@@ -1,0 +1,61 @@
+"""The dashboard's tables as rows, for CSV and XLSX exports."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from webapp.stats.dashboard import Dashboard
+from webapp.stats.figures import Figure
+from webapp.stats.labels import status_label
+
+
+def _share(figure: Figure) -> list:
+    rounded = [None if v is None else round(v, 4) for v in (figure.value, figure.low, figure.high)]
+    return [*rounded, figure.target, status_label(figure.status)]
+
+
+def children_table(board: Dashboard, lang: str) -> tuple[list[str], list[list]]:
+    """One row per child region (or the region itself when it has none)."""
+    headers = [
+        _("Code"),
+        _("Region"),
+        _("Population"),
+        _("Respondents"),
+        _("Awareness rate"),
+        _("Lower bound"),
+        _("Upper bound"),
+        _("Target"),
+        _("Status"),
+        _("Pass share"),
+        _("Usage: residents active"),
+        _("Usage rate"),
+        _("Usage target"),
+        _("Usage status"),
+        _("Education: residents reached"),
+        _("Education reach"),
+        _("Offline participants"),
+        _("Incomplete surveys"),
+        _("Period"),
+    ]
+    rows = []
+    for region, figures in board.children or [(board.region, board.figures)]:
+        rows.append(
+            [
+                region.code,
+                region.name(lang),
+                figures.population,
+                figures.awareness.n,
+                *_share(figures.awareness),
+                None if figures.pass_share.value is None else round(figures.pass_share.value, 4),
+                figures.usage.count,
+                None if figures.usage.value is None else round(figures.usage.value, 4),
+                figures.usage.target,
+                status_label(figures.usage.status),
+                figures.education.count,
+                None if figures.education.value is None else round(figures.education.value, 4),
+                figures.offline_participants,
+                figures.invalid_surveys,
+                board.period.key,
+            ]
+        )
+    return headers, rows

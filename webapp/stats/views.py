@@ -1,0 +1,140 @@
+"""The organizers' dashboard, item analysis, exports and the printable report."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from webapp.accounts.permissions import region_in_scope, require
+from webapp.audit.service import record
+from webapp.campaigns.labels import channel_label, kind_label
+from webapp.exports import FORMATS, table_response
+from webapp.extensions import db
+from webapp.i18n import current_lang
+from webapp.regions.models import Region
+from webapp.regions.service import get_region
+from webapp.stats import tables
+from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, build_dashboard, sort_children
+from webapp.stats.items import item_analysis
+from webapp.stats.labels import INDICATOR_LABELS, INDICATOR_NOTES, interval, percent, period_label, status_label
+from webapp.stats.periods import Period, PeriodError, parse_period, period_of
+from webapp.timeutil import utcnow
+
+bp = Blueprint("stats", __name__, template_folder="templates")
+
+
+@bp.context_processor
+def stats_helpers() -> dict:
+    library = current_app.extensions["library"]
+    return {
+        "library": library,
+        "topics": library.catalog.taxonomy.topics,
+        "lagging_min": LAGGING_MIN_RESPONDENTS,
+        "percent": percent,
+        "interval": interval,
+        "status_label": status_label,
+        "period_label": period_label,
+        "indicator_label": lambda key: str(INDICATOR_LABELS[key]),
+        "indicator_note": lambda key: str(INDICATOR_NOTES[key]),
+        "channel_label": channel_label,
+        "kind_label": kind_label,
+    }
+
+
+def default_period() -> Period:
+    return period_of(utcnow().date(), "month")
+
+
+def chosen_region() -> Region:
+    """The region asked for, if in scope (404 otherwise); else the user's own scope."""
+    code = request.args.get("region")
+    if code:
+        region = get_region(code[:32])
+        if region is None or not region_in_scope(current_user, region):
+            abort(404)
+        return region
+    if current_user.scope is not None:
+        return current_user.scope
+    root = db.session.execute(db.select(Region).where(Region.parent_id.is_(None)).order_by(Region.id)).scalars().first()
+    return root or abort(404)
+
+
+def chosen_period() -> tuple[Period, bool]:
+    """The period asked for, and whether the request named a bad one (then the default is shown)."""
+    key = request.args.get("period")
+    if not key:
+        return default_period(), False
+    try:
+        return parse_period(key), False
+    except PeriodError:
+        return default_period(), True
+
+
+def period_choices(period: Period) -> list[Period]:
+    today = utcnow().date()
+    return [period_of(today, kind) for kind in ("month", "quarter", "year", "plan")] + [period.previous()]
+
+
+@bp.get("/staff/stats")
+@login_required
+def dashboard() -> str:
+    require(current_user, "stats.read")
+    region, (period, bad_period) = chosen_region(), chosen_period()
+    sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
+    board = build_dashboard(region, period, current_app.extensions["library"])
+    children = sort_children(board.children, sort, current_lang())
+    return render_template(
+        "stats/dashboard.html",
+        board=board,
+        children=children,
+        sort=sort,
+        bad_period=bad_period,
+        choices=period_choices(period),
+        in_scope=lambda r: region_in_scope(current_user, r),
+    )
+
+
+@bp.get("/staff/stats/questions")
+@login_required
+def questions() -> str:
+    require(current_user, "stats.read")
+    region, (period, bad_period) = chosen_region(), chosen_period()
+    library = current_app.extensions["library"]
+    return render_template(
+        "stats/questions.html",
+        region=region,
+        period=period,
+        bad_period=bad_period,
+        items=item_analysis(region, period, library),
+        library=library,
+    )
+
+
+@bp.get("/staff/stats/export.<fmt>")
+@login_required
+def export(fmt: str) -> Response:
+    require(current_user, "stats.read")
+    if fmt not in FORMATS:
+        abort(404)
+    region, (period, _bad) = chosen_region(), chosen_period()
+    board = build_dashboard(region, period, current_app.extensions["library"])
+    headers, rows = tables.children_table(board, current_lang())
+    record(current_user, "stats.export", region, details={"period": period.key, "format": fmt}, row_count=len(rows))
+    db.session.commit()
+    return table_response(fmt, f"indicators-{region.code}-{period.key}", headers, rows)
+
+
+@bp.get("/staff/stats/report")
+@login_required
+def report() -> str:
+    require(current_user, "stats.read")
+    region, (period, bad_period) = chosen_region(), chosen_period()
+    board = build_dashboard(region, period, current_app.extensions["library"])
+    return render_template(
+        "stats/report.html",
+        board=board,
+        children=sort_children(board.children, "name", current_lang()),
+        bad_period=bad_period,
+        generated=utcnow(),
+    )
