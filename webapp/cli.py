@@ -40,11 +40,35 @@ def import_regions_command(csv_file: Path) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo_command() -> None:
-    """Create the demo city (marked as demo data) if it is not there yet."""
+@click.option(
+    "--attempts",
+    type=click.IntRange(0, 1_000_000),
+    default=0,
+    show_default=True,
+    help="Also generate about this many quiz attempts over the last twelve months.",
+)
+def seed_demo_command(attempts: int) -> None:
+    """Create the demo city (marked as demo data) and its plan targets; optionally residents' answers."""
+    from content.check import load_library
+    from webapp.demo import seed_demo_attempts
+    from webapp.stats.targets import seed_demo_targets
+
     city = regions.seed_demo_regions()
+    seed_demo_targets(city)
     db.session.commit()
-    click.echo(f"demo region tree ready under {city.code} ({city.name_en})")
+    click.echo(f"demo region tree and targets ready under {city.code} ({city.name_en})")
+    if attempts:
+        with click.progressbar(length=attempts, label="generating attempts") as bar:
+            done = [0]
+
+            def progress(made: int) -> None:
+                bar.update(made - done[0])
+                done[0] = made
+
+            made = seed_demo_attempts(load_library(), city, attempts, progress=progress)
+            bar.update(attempts - done[0])
+        db.session.commit()
+        click.echo(f"{made} attempts generated")
 
 
 @content_cli.command("check")

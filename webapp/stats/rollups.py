@@ -7,6 +7,7 @@ event adds; the live path (``record_*``) upserts them in the event's own transac
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -15,9 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import TextClause, delete, select, text, update
 
 from quizzes.models import Answer, Attempt, Draw
 from webapp.extensions import db
@@ -115,8 +114,23 @@ def _advance(respondent: Respondent, attribute: str, month: str) -> tuple[str, .
     return firsts
 
 
+@functools.cache
+def _upsert_statement(model: type) -> TextClause:
+    """One INSERT … ON CONFLICT … DO UPDATE per table (the same SQL on SQLite and PostgreSQL),
+    built once: constructing it per row cost more than running it."""
+    table = model.__table__
+    keys = [column.name for column in table.primary_key.columns]
+    values = [column.name for column in table.columns if column.name not in keys]
+    columns = keys + values
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in values)
+    )
+
+
 def _upsert(increments: list[Increment]) -> None:
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    """Add the increments, one statement per table; rows carry 0 for columns they do not touch."""
     by_model: dict[type, dict[tuple, dict[str, float]]] = defaultdict(dict)
     for model, key, amounts in increments:
         row = by_model[model].setdefault(key, {})
@@ -125,12 +139,9 @@ def _upsert(increments: list[Increment]) -> None:
     for model, rows in by_model.items():
         table = model.__table__
         keys = [column.name for column in table.primary_key.columns]
-        for key, amounts in rows.items():
-            stmt = insert(table).values(**dict(zip(keys, key, strict=True)), **amounts)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=keys, set_={column: table.c[column] + stmt.excluded[column] for column in amounts}
-            )
-            db.session.execute(stmt)
+        zeros = {column.name: 0 for column in table.columns if column.name not in keys}
+        params = [{**zeros, **dict(zip(keys, key, strict=True)), **amounts} for key, amounts in rows.items()]
+        db.session.execute(_upsert_statement(model), params)
 
 
 def _month(moment: datetime) -> str:
