@@ -22,7 +22,16 @@ api = ScopedApi()
 
 
 #: resource modules, each with ``blp`` and ``PREFIX``; later capabilities add theirs here
-RESOURCES = ["api.regions", "api.lessons", "api.quizzes", "api.auth", "api.volunteers", "api.campaigns", "api.audit"]
+RESOURCES = [
+    "api.regions",
+    "api.lessons",
+    "api.quizzes",
+    "api.auth",
+    "api.volunteers",
+    "api.campaigns",
+    "api.audit",
+    "api.stats",
+]
 
 
 def init_api(app: Flask) -> None:

@@ -30,6 +30,7 @@ WORKSPACE_LINKS = [
     ("campaigns.activities", _l("Campaign activities"), "activities.read"),
     ("campaigns.posters", _l("QR code posters"), "activities.read"),
     ("stats.dashboard", _l("Figures and targets"), "stats.read"),
+    ("targets.targets", _l("Set targets"), "targets.write"),
     ("audit.log", _l("Audit log"), "audit.read"),
     ("accounts.users", _l("Accounts"), "users.manage"),
 ]

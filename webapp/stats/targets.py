@@ -108,7 +108,7 @@ def read_targets_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise TargetImportError([(1, f"header lacks columns: {', '.join(missing)}")])
+        raise TargetImportError([(1, "missing_columns")])
     return [(reader.line_num, row) for row in reader]
 
 
@@ -143,6 +143,18 @@ def import_targets(rows: list[tuple[int, dict[str, str]]], allowed, by_id: int |
             savepoint.rollback()
             raise TargetImportError(problems)
     return len(rows)
+
+
+def parse_value(indicator: str, raw: str) -> float:
+    """'80%' or '0.8' → 0.8 for rates; a plain number of people for volunteer_count.
+
+    :raises ValueError: when it is not a number.
+    """
+    raw = raw.strip()
+    value = float(raw.rstrip("%"))
+    if raw.endswith("%") or (indicator != "volunteer_count" and value > 1):
+        value /= 100
+    return value
 
 
 def seed_demo_targets(city: Region, plan: str = "2026-2030") -> None:

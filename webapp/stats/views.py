@@ -24,7 +24,6 @@ from webapp.timeutil import utcnow
 bp = Blueprint("stats", __name__, template_folder="templates")
 
 
-@bp.context_processor
 def stats_helpers() -> dict:
     library = current_app.extensions["library"]
     return {
@@ -138,3 +137,6 @@ def report() -> str:
         bad_period=bad_period,
         generated=utcnow(),
     )
+
+
+bp.context_processor(stats_helpers)

@@ -1,0 +1,278 @@
+"""/api/v1/stats and /api/v1/targets: the dashboard's figures, with the site's permissions."""
+
+from __future__ import annotations
+
+from flask import abort, current_app
+from flask_smorest import Blueprint
+from flask_smorest import abort as smorest_abort
+from marshmallow import Schema, fields, validate
+
+from api.auth import BEARER, api_user, token_required
+from api.schemas import ErrorSchema
+from webapp.accounts.permissions import region_in_scope, require
+from webapp.audit.service import record
+from webapp.errors import message
+from webapp.extensions import db
+from webapp.regions.models import Region
+from webapp.regions.service import get_region
+from webapp.stats import targets as target_service
+from webapp.stats.dashboard import build_dashboard, trend
+from webapp.stats.items import item_analysis
+from webapp.stats.periods import Period, PeriodError, parse_period, period_of
+from webapp.timeutil import utcnow
+
+PREFIX = ""
+blp = Blueprint("api_stats", __name__, description="Indicators against targets, trends, item analysis, targets")
+
+
+class PeriodArgsSchema(Schema):
+    period = fields.String(
+        validate=validate.Length(max=9),
+        metadata={"description": "2026-11, 2026Q4, 2026 or 2026-2030; default this month"},
+    )
+
+
+class QuestionArgsSchema(PeriodArgsSchema):
+    region = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class FigureSchema(Schema):
+    value = fields.Float(allow_none=True)
+    n = fields.Integer(required=True, metadata={"description": "sample size or population behind the value"})
+    low = fields.Float(allow_none=True, metadata={"description": "95% interval, lower bound"})
+    high = fields.Float(allow_none=True)
+    count = fields.Float(allow_none=True, metadata={"description": "numerator, for shares"})
+    target = fields.Float(allow_none=True)
+    status = fields.String(allow_none=True, metadata={"description": "met, not_met, unclear or no_data"})
+
+
+class IndicatorsSchema(Schema):
+    awareness = fields.Nested(FigureSchema, required=True)
+    pass_share = fields.Nested(FigureSchema, required=True)
+    after_learning = fields.Nested(FigureSchema, required=True)
+    usage = fields.Nested(FigureSchema, required=True)
+    education = fields.Nested(FigureSchema, required=True)
+    invalid_surveys = fields.Integer(required=True)
+    offline_participants = fields.Integer(required=True)
+    population = fields.Integer(required=True)
+
+
+class RegionRefSchema(Schema):
+    code = fields.String(required=True)
+    name_zh = fields.String(required=True)
+    name_en = fields.String(required=True)
+    level = fields.String(required=True)
+
+
+class ChildSchema(Schema):
+    region = fields.Nested(RegionRefSchema, required=True)
+    indicators = fields.Nested(IndicatorsSchema, required=True)
+
+
+class VolunteerFiguresSchema(Schema):
+    active = fields.Integer(required=True)
+    per_population = fields.Nested(FigureSchema, required=True)
+    trained = fields.Nested(FigureSchema, required=True)
+    service_hours = fields.Float(required=True)
+
+
+class ActivityCountSchema(Schema):
+    channel = fields.String(required=True)
+    kind = fields.String(required=True)
+    activities = fields.Integer(required=True)
+    participants = fields.Integer(required=True)
+
+
+class RegionStatsSchema(Schema):
+    region = fields.Nested(RegionRefSchema, required=True)
+    period = fields.String(required=True)
+    indicators = fields.Nested(IndicatorsSchema, required=True)
+    topics = fields.Dict(keys=fields.String(), values=fields.Nested(FigureSchema), required=True)
+    volunteers = fields.Nested(VolunteerFiguresSchema, required=True)
+    activities = fields.List(fields.Nested(ActivityCountSchema), required=True)
+    children = fields.List(fields.Nested(ChildSchema), required=True)
+
+
+class TrendPointSchema(Schema):
+    month = fields.String(required=True)
+    awareness = fields.Nested(FigureSchema, required=True)
+    usage = fields.Nested(FigureSchema, required=True)
+
+
+class TrendSchema(Schema):
+    region = fields.Nested(RegionRefSchema, required=True)
+    items = fields.List(fields.Nested(TrendPointSchema), required=True)
+
+
+class ItemSchema(Schema):
+    question_id = fields.String(required=True)
+    topic = fields.String(required=True)
+    lesson = fields.String(required=True)
+    correct = fields.Nested(FigureSchema, required=True)
+    discrimination = fields.Float(allow_none=True)
+    common_wrong_option = fields.String(allow_none=True)
+    common_wrong_count = fields.Integer(allow_none=True)
+
+
+class ItemListSchema(Schema):
+    region = fields.Nested(RegionRefSchema, required=True)
+    period = fields.String(required=True)
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+
+
+class TargetQuerySchema(PeriodArgsSchema):
+    region = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class TargetSchema(Schema):
+    indicator = fields.String(required=True)
+    value = fields.Float(required=True)
+    set_for_region = fields.String(required=True)
+    set_for_period = fields.String(required=True)
+
+
+class TargetListSchema(Schema):
+    region = fields.String(required=True)
+    period = fields.String(required=True)
+    items = fields.List(fields.Nested(TargetSchema), required=True)
+
+
+class TargetInputSchema(Schema):
+    region = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    indicator = fields.String(required=True, validate=validate.OneOf(target_service.TARGET_INDICATORS))
+    period = fields.String(required=True, validate=validate.Length(min=4, max=9))
+    value = fields.Float(
+        required=True, allow_nan=False, metadata={"description": "0.8 for 80%; people for volunteer_count"}
+    )
+
+
+def _region_in_scope(code: str) -> Region:
+    region = get_region(code[:32])
+    if region is None or not region_in_scope(api_user(), region):
+        abort(404)
+    return region
+
+
+def _period(args: dict) -> Period:
+    try:
+        return parse_period(args["period"]) if args.get("period") else period_of(utcnow().date(), "month")
+    except PeriodError:
+        smorest_abort(422, messages={"query": {"period": [message("unknown_period")]}})
+
+
+ERRORS = (401, 403, 404, 422)
+
+
+def _document_errors(view):
+    for status in ERRORS:
+        view = blp.alt_response(status, schema=ErrorSchema)(view)
+    return blp.doc(security=BEARER)(view)
+
+
+@blp.get("/stats/regions/<code>")
+@token_required
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, RegionStatsSchema)
+@_document_errors
+def region_stats(args: dict, code: str) -> dict:
+    """A region's indicators against its targets, with its children's."""
+    require(api_user(), "stats.read")
+    region, period = _region_in_scope(code), _period(args)
+    board = build_dashboard(region, period, current_app.extensions["library"])
+    return {
+        "region": region,
+        "period": period.key,
+        "indicators": board.figures,
+        "topics": board.topics,
+        "volunteers": board.volunteers,
+        "activities": [
+            {"channel": c, "kind": k, "activities": n, "participants": p} for (c, k), (n, p) in board.activities.items()
+        ],
+        "children": [{"region": child, "indicators": figures} for child, figures in board.children],
+    }
+
+
+@blp.get("/stats/regions/<code>/trend")
+@token_required
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, TrendSchema)
+@_document_errors
+def region_trend(args: dict, code: str) -> dict:
+    """Awareness and usage for the twelve months ending with the period."""
+    require(api_user(), "stats.read")
+    region, period = _region_in_scope(code), _period(args)
+    points = trend(region, period)
+    return {"region": region, "items": [{"month": m, "awareness": a, "usage": u} for m, a, u in points]}
+
+
+@blp.get("/stats/questions")
+@token_required
+@blp.arguments(QuestionArgsSchema, location="query")
+@blp.response(200, ItemListSchema)
+@_document_errors
+def questions(args: dict) -> dict:
+    """Item analysis per question, weakest first."""
+    require(api_user(), "stats.read")
+    region, period = _region_in_scope(args["region"]), _period(args)
+    items = item_analysis(region, period, current_app.extensions["library"])
+    return {
+        "region": region,
+        "period": period.key,
+        "items": [
+            {
+                **item.__dict__,
+                "common_wrong_option": item.common_wrong[0] if item.common_wrong else None,
+                "common_wrong_count": item.common_wrong[1] if item.common_wrong else None,
+            }
+            for item in items
+        ],
+    }
+
+
+@blp.get("/targets")
+@token_required
+@blp.arguments(TargetQuerySchema, location="query")
+@blp.response(200, TargetListSchema)
+@_document_errors
+def list_targets(args: dict) -> dict:
+    """The targets in force for a region and period, each saying where it was set."""
+    require(api_user(), "stats.read")
+    region, period = _region_in_scope(args["region"]), _period(args)
+    found = target_service.targets_for(region, period)
+    return {
+        "region": region.code,
+        "period": period.key,
+        "items": [
+            {"indicator": k, "value": t.value, "set_for_region": t.region.code, "set_for_period": t.period}
+            for k, t in sorted(found.items())
+        ],
+    }
+
+
+@blp.put("/targets")
+@token_required
+@blp.arguments(TargetInputSchema)
+@blp.response(200, TargetSchema)
+@_document_errors
+def put_target(body: dict) -> dict:
+    """Set a target for a region in scope (organizers and admins; audited)."""
+    user = api_user()
+    require(user, "targets.write")
+    region = _region_in_scope(body["region"])
+    try:
+        target = target_service.set_target(region, body["indicator"], body["period"], body["value"], user.id)
+    except target_service.TargetError as exc:
+        abort(422, message=exc.code)
+    record(
+        user,
+        "target.set",
+        target,
+        details={"region": region.code, "indicator": target.indicator, "period": target.period, "value": target.value},
+    )
+    db.session.commit()
+    return {
+        "indicator": target.indicator,
+        "value": target.value,
+        "set_for_region": region.code,
+        "set_for_period": target.period,
+    }
