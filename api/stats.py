@@ -262,7 +262,8 @@ def put_target(body: dict) -> dict:
     try:
         target = target_service.set_target(region, body["indicator"], body["period"], body["value"], user.id)
     except target_service.TargetError as exc:
-        abort(422, message=exc.code)
+        field = "period" if exc.code == "unknown_period" else "value"
+        smorest_abort(422, messages={"json": {field: [message(exc.code)]}})
     record(
         user,
         "target.set",

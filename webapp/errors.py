@@ -43,7 +43,7 @@ MESSAGES: dict[str, Any] = {
     "unknown_period": _l("Use a month (2026-11), quarter (2026Q4), year (2026) or plan period (2026-2030)."),
     "bad_share": _l("A rate target must be above 0% and at most 100%."),
     "bad_count": _l("A volunteer target must be a whole number of people."),
-    "bad_number": _l("Enter a number, such as 80% or 3000."),
+    "bad_number": _l("Enter a number, such as 80%, or 3000 people."),
     "unknown_region": _l("No region in your area has this code."),
     "missing_columns": _l("The first line must name the columns region_code, indicator, period and value."),
     "not_utf8": _l("The file is not UTF-8 text; save it as CSV UTF-8 and try again."),

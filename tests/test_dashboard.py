@@ -1,0 +1,184 @@
+"""The organizers' dashboard, report, exports, targets and the stats API, with permissions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import pytest
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from content.check import Library
+from tests.conftest import csrf_token
+from tests.test_audit_and_tokens import bearer, token_for
+from tests.test_indicators import person, survey
+from webapp.audit.models import AuditEntry
+from webapp.extensions import db
+from webapp.regions.service import get_region
+from webapp.stats.models import Target
+from webapp.stats.targets import set_target
+
+NOV = datetime(2026, 11, 3, 4, 0)
+
+
+@pytest.fixture()
+def answers(app, library: Library) -> None:
+    set_target(get_region("DEMO"), "awareness", "2026-2030", 0.8, None)
+    set_target(get_region("DEMO02"), "awareness", "2026-2030", 0.9, None)
+    for community, correct in (("DEMO010101", 9), ("DEMO010101", 7), ("DEMO010201", 5), ("DEMO020101", 10)):
+        survey(library, person(community), community, correct, NOV)
+    db.session.commit()
+
+
+def test_city_dashboard_pools_its_districts(as_user, answers) -> None:
+    page = as_user("admin").get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
+    assert "示例市（演示数据）" in page and "2026年11月" in page
+    assert "77.5%" in page  # (0.9 + 0.7 + 0.5 + 1.0) / 4
+    assert "滨江区" in page and "青山区" in page
+    assert "<svg" in page and "<title" in page  # charts with a text alternative
+
+
+def test_drill_down_shows_inherited_stretch_target(as_user, answers) -> None:
+    page = as_user("admin").get("/staff/stats?region=DEMO020101&period=2026-11").get_data(as_text=True)
+    assert "100.0%" in page and "目标 90%" in page
+    assert "青山区" in page  # where the target was set
+
+
+def test_children_sort_by_awareness(as_user, answers) -> None:
+    page = as_user("admin").get("/staff/stats?region=DEMO01&period=2026-11&sort=awareness").get_data(as_text=True)
+    assert page.index("新华街道") < page.index("桂园街道")  # 50% before 80%
+
+
+def test_bad_period_says_so_and_shows_this_month(as_user, answers) -> None:
+    page = as_user("admin").get("/staff/stats?period=2026-13")
+    assert page.status_code == 200 and "不是可统计的时段" in page.get_data(as_text=True)
+
+
+def test_export_xlsx_and_csv_are_audited(as_user, answers) -> None:
+    admin = as_user("admin")
+    response = admin.get("/staff/stats/export.xlsx?region=DEMO01&period=2026-11")
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.values)
+    assert rows[0][1] == "区域" and len(rows) == 1 + 5  # five streets
+    streets = {row[0]: row for row in rows[1:]}
+    assert streets["DEMO0101"][3] == 2 and streets["DEMO0101"][4] == pytest.approx(0.8)
+    text = admin.get("/staff/stats/export.csv?region=DEMO01&period=2026-11").get_data().decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(text)))) == 6
+    entries = db.session.execute(select(AuditEntry).where(AuditEntry.action == "stats.export")).scalars().all()
+    assert [e.row_count for e in entries] == [5, 5]
+
+
+def test_report_defines_every_indicator(as_user, answers) -> None:
+    page = as_user("organizer").get("/staff/stats/report?period=2026Q4").get_data(as_text=True)
+    assert "滨江区" in page and "2026年第4季度" in page
+    for phrase in ("知晓率", "上线使用率", "Wilson"):
+        assert phrase in page
+
+
+def test_question_analysis_page(as_user, answers, library: Library) -> None:
+    page = as_user("organizer").get("/staff/stats/questions?period=2026-11").get_data(as_text=True)
+    assert "区分度" in page and "/lessons/" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "path", "expected"),
+    [
+        (None, "/staff/stats", 302),
+        ("staff", "/staff/stats", 200),
+        ("organizer", "/staff/stats", 200),
+        ("staff", "/staff/stats?region=DEMO010101", 200),
+        ("staff", "/staff/stats?region=DEMO010201", 404),
+        ("organizer", "/staff/stats?region=DEMO020101", 404),
+        ("admin", "/staff/stats?region=DEMO020101", 200),
+        ("organizer", "/staff/stats/export.csv?region=DEMO02", 404),
+        ("staff", "/staff/stats/export.pdf", 404),
+        ("staff", "/staff/targets", 403),
+        ("organizer", "/staff/targets", 200),
+        ("organizer", "/staff/targets?region=DEMO02", 404),
+    ],
+)
+def test_dashboard_permission_table(client: FlaskClient, as_user, who: str | None, path: str, expected: int) -> None:
+    browser = as_user(who) if who else client
+    assert browser.get(path).status_code == expected
+
+
+def test_organizer_sets_a_target_and_it_is_audited(as_user) -> None:
+    organizer = as_user("organizer")
+    token = csrf_token(organizer, "/staff/targets")
+    response = organizer.post(
+        "/staff/targets?region=DEMO0101",
+        data={"csrf_token": token, "indicator": "awareness", "period": "2026-2030", "value": "85%"},
+    )
+    assert response.status_code == 302
+    target = db.session.execute(select(Target)).scalar_one()
+    assert target.value == pytest.approx(0.85) and target.region.code == "DEMO0101"
+    assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "target.set")).scalar_one()
+    bad = organizer.post(
+        "/staff/targets", data={"csrf_token": token, "indicator": "awareness", "period": "2026-13", "value": "85%"}
+    )
+    assert "请填写月份" in bad.get_data(as_text=True)
+
+
+def test_target_import_is_all_or_nothing(as_user) -> None:
+    organizer = as_user("organizer")
+    token = csrf_token(organizer, "/staff/targets")
+    good = "region_code,indicator,period,value\nDEMO0101,awareness,2026-2030,90%\n"
+    bad = good + "DEMO0102,usage,2026-2030,150%\nDEMO020101,awareness,2026,0.8\n"
+    response = organizer.post(
+        "/staff/targets/import", data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "t.csv")}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "第 3 行" in page and "第 4 行" in page
+    assert db.session.execute(select(Target)).first() is None
+    ok = organizer.post(
+        "/staff/targets/import", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "t.csv")}
+    )
+    assert ok.status_code == 302 and db.session.execute(select(Target)).scalar_one().value == 0.9
+
+
+def test_stats_api_matches_the_page(client: FlaskClient, accounts: dict, answers) -> None:
+    headers = bearer(token_for(client, "organizer"))
+    body = client.get("/api/v1/stats/regions/DEMO01?period=2026-11", headers=headers).get_json()
+    awareness = body["indicators"]["awareness"]
+    assert awareness["n"] == 3 and awareness["value"] == pytest.approx(0.7) and awareness["target"] == 0.8
+    assert awareness["status"] in {"not_met", "unclear"} and awareness["low"] < 0.7 < awareness["high"]
+    assert len(body["children"]) == 5
+    trend = client.get("/api/v1/stats/regions/DEMO01/trend?period=2026-11", headers=headers).get_json()
+    assert len(trend["items"]) == 12 and trend["items"][-1]["month"] == "2026-11"
+    items = client.get("/api/v1/stats/questions?region=DEMO01&period=2026-11", headers=headers).get_json()["items"]
+    assert sum(item["correct"]["n"] for item in items) == 30
+    assert client.get("/api/v1/stats/regions/DEMO02", headers=headers).status_code == 404
+    assert client.get("/api/v1/stats/regions/DEMO01?period=soon", headers=headers).status_code == 422
+    assert client.get("/api/v1/stats/regions/DEMO01").status_code == 401
+
+
+def test_targets_api(client: FlaskClient, accounts: dict) -> None:
+    organizer = bearer(token_for(client, "organizer"))
+    put = client.put(
+        "/api/v1/targets",
+        json={"region": "DEMO0101", "indicator": "usage", "period": "2026", "value": 0.05},
+        headers=organizer,
+    )
+    assert put.status_code == 200
+    listed = client.get("/api/v1/targets?region=DEMO010101&period=2026-11", headers=organizer).get_json()
+    assert listed["items"] == [
+        {"indicator": "usage", "value": 0.05, "set_for_region": "DEMO0101", "set_for_period": "2026"}
+    ]
+    bad = client.put(
+        "/api/v1/targets",
+        json={"region": "DEMO0101", "indicator": "usage", "period": "2026", "value": 5},
+        headers=organizer,
+    )
+    assert bad.status_code == 422 and bad.get_json()["error"]["fields"]["value"]
+    staff = bearer(token_for(client, "staff"))
+    assert (
+        client.put(
+            "/api/v1/targets",
+            json={"region": "DEMO0101", "indicator": "usage", "period": "2026", "value": 0.05},
+            headers=staff,
+        ).status_code
+        == 403
+    )
