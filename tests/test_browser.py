@@ -120,7 +120,7 @@ def phone(chromium: Browser | None, base_url: str, **options) -> Iterator[Page]:
     """A fresh phone (cookies and all) opened on the site."""
     if chromium is None:
         pytest.fail(MISSING_CHROMIUM, pytrace=False)
-    context = chromium.new_context(base_url=base_url, **PHONE, **options)
+    context = chromium.new_context(base_url=base_url, **{**PHONE, **options})
     context.set_default_timeout(TIMEOUT_MS)
     try:
         yield context.new_page()

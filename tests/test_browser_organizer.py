@@ -1,0 +1,69 @@
+"""An organizer in real Chromium: sign in, open the district dashboard, drill down, download XLSX."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, expect
+
+from content.check import Library
+from tests.conftest import PASSWORD
+from tests.test_browser import assert_usable_on_a_phone, chromium, live_server, phone, screenshot  # noqa: F401
+from tests.test_indicators import person, survey
+from webapp.accounts.service import create_user
+from webapp.extensions import db
+from webapp.regions.service import get_region
+from webapp.stats.targets import seed_demo_targets
+from webapp.timeutil import utcnow
+
+pytestmark = pytest.mark.browser
+DESK = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False}
+
+
+def test_organizer_reads_the_district_and_downloads_xlsx(
+    chromium: Browser | None, live_server: str, library: Library
+) -> None:
+    seed_demo_targets(get_region("DEMO"))
+    create_user("district", "区消安委", PASSWORD, "organizer", get_region("DEMO01"))
+    when = utcnow() - timedelta(minutes=30)
+    for community, correct in (("DEMO010101", 9), ("DEMO010101", 8), ("DEMO010203", 6)):
+        survey(library, person(community), community, correct, when)
+    db.session.commit()
+
+    with phone(chromium, live_server, **DESK) as page:
+        page.goto("/login")
+        page.get_by_label("用户名").fill("district")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("工作台")
+
+        page.get_by_role("link", name="数据与目标").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("滨江区")
+        awareness = page.locator(".figure").first
+        expect(awareness).to_contain_text("知晓率")
+        expect(awareness).to_contain_text("76.7%")  # (0.9 + 0.8 + 0.6) / 3, pooled
+        expect(awareness).to_contain_text("目标 80%")
+        expect(page.locator("svg.chart title")).to_have_text("各月知晓率")
+        screenshot(page, "organizer-district")
+
+        page.get_by_role("link", name="桂园街道").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("桂园街道")
+        page.get_by_role("link", name="翠竹社区").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("翠竹社区")
+        expect(page.locator(".figure").first).to_contain_text("85.0%")
+        expect(page.locator(".crumbs")).to_contain_text("滨江区")
+
+        page.goto("/staff/stats?region=DEMO01")
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="导出 XLSX").click()
+        download = download_info.value
+        assert download.suggested_filename.startswith("indicators-DEMO01-") and download.suggested_filename.endswith(
+            ".xlsx"
+        )
+        rows = list(load_workbook(io.BytesIO(open(download.path(), "rb").read())).active.values)
+        assert rows[0][0] == "编码" and len(rows) == 6
+        guiyuan = next(row for row in rows if row[0] == "DEMO0101")
+        assert guiyuan[3] == 2 and guiyuan[4] == pytest.approx(0.85)
