@@ -89,3 +89,15 @@ def test_rebuild_equals_incremental(app, library: Library, history: list) -> Non
         _empty_tables()
         seed_demo_regions()
         db.session.commit()
+
+
+def test_rebuild_command_restores_lost_rollups(app, library: Library) -> None:
+    from webapp.stats.models import SurveyRollup
+
+    play(library, [(0, "DEMO010101", "survey", 1, 7), (1, "DEMO010102", "lesson", 2, 9)])
+    live = snapshot()
+    db.session.execute(SurveyRollup.__table__.delete())
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["stats", "rebuild"])
+    assert result.exit_code == 0 and "rollups rebuilt from" in result.output
+    assert snapshot() == live

@@ -18,6 +18,19 @@ from webapp.regions import service as regions
 
 regions_cli = AppGroup("regions", help="The region tree.")
 users_cli = AppGroup("users", help="Staff, organizer and admin accounts.")
+stats_cli = AppGroup("stats", help="Indicators and their rollups.")
+
+
+@stats_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Recompute every rollup from the stored draws, lesson completions and attempts."""
+    from webapp.stats.rollups import rebuild
+
+    events = rebuild()
+    db.session.commit()
+    click.echo(f"rollups rebuilt from {events} events")
+
+
 content_cli = AppGroup("content", help="Lessons and the question bank.")
 
 
@@ -93,6 +106,7 @@ def create_admin_command(username: str, password: str) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(seed_demo_command)
