@@ -6,6 +6,7 @@ sh scripts/install.sh requirements.lock
 export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask content check
-.venv/bin/flask seed-demo
+# the first run creates demo accounts and prints their passwords; later runs keep them
+.venv/bin/flask seed-demo --attempts "${DEMO_ATTEMPTS:-3000}"
 echo "Serving on http://127.0.0.1:5000 — try http://127.0.0.1:5000/c/DEMO010101 (Ctrl-C stops)"
 exec .venv/bin/gunicorn --workers "${WEB_CONCURRENCY:-2}" --bind 127.0.0.1:5000 --access-logfile - wsgi:app

@@ -68,9 +68,14 @@ def seed_demo_command(attempts: int) -> None:
 
     city = regions.seed_demo_regions()
     seed_demo_targets(city)
+    created = _demo_accounts(city)
     db.session.commit()
     click.echo(f"demo region tree and targets ready under {city.code} ({city.name_en})")
-    if attempts:
+    for username, role, scope, password in created:
+        click.echo(f"demo account {username} ({role}, {scope}) password: {password}")
+    if attempts and _has_attempts(city):
+        click.echo("demo residents' answers are already there; nothing added")
+    elif attempts:
         with click.progressbar(length=attempts, label="generating attempts") as bar:
             done = [0]
 
@@ -82,6 +87,34 @@ def seed_demo_command(attempts: int) -> None:
             bar.update(attempts - done[0])
         db.session.commit()
         click.echo(f"{made} attempts generated")
+
+
+def _has_attempts(city) -> bool:
+    from sqlalchemy import select
+
+    from quizzes.models import Attempt
+    from webapp.regions.models import Region
+
+    in_city = select(Region.id).where(Region.path.like(f"{city.path}%"))
+    return db.session.execute(select(Attempt.id).where(Attempt.community_id.in_(in_city)).limit(1)).first() is not None
+
+
+def _demo_accounts(city) -> list[tuple[str, str, str, str]]:
+    """One account per role over the demo city, each with a fresh random password (shown once)."""
+    import secrets
+
+    wanted = [
+        ("demo-admin", "admin", city.code),
+        ("demo-organizer", "organizer", f"{city.code}01"),
+        ("demo-staff", "staff", f"{city.code}0101"),
+    ]
+    created = []
+    for username, role, scope in wanted:
+        if accounts.find_user(username) is None:
+            password = secrets.token_urlsafe(9)
+            accounts.create_user(username, username, password, role, regions.get_region(scope))
+            created.append((username, role, scope, password))
+    return created
 
 
 @content_cli.command("check")
