@@ -13,3 +13,5 @@ python="${PYTHON:-python3}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet --require-virtualenv -r "$lock"
 .venv/bin/pybabel -q compile -d translations
+# gzip and brotli copies of the static files, served by whitenoise to browsers that accept them
+.venv/bin/python -m whitenoise.compress -q webapp/static

@@ -25,8 +25,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from webapp.errors import init_errors
+    from webapp.security import init_security
 
     init_errors(app)
+    init_security(app)
 
     from webapp.cli import register_cli
 

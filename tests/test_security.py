@@ -1,0 +1,35 @@
+"""Security and caching headers on pages, the API and static files."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+
+def test_pages_carry_a_strict_content_security_policy(resident: FlaskClient) -> None:
+    for path in ("/", "/lessons/gas-leak", "/quizzes", "/nothing-here"):
+        headers = resident.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_api_and_staff_pages_are_not_cached(client: FlaskClient) -> None:
+    assert client.get("/api/v1/quizzes").headers["Cache-Control"] == "no-store"
+    assert client.get("/staff").headers["Cache-Control"] == "no-store"
+
+
+def test_lessons_may_be_cached_briefly(client: FlaskClient) -> None:
+    assert client.get("/lessons/gas-leak").headers["Cache-Control"] == "private, max-age=300"
+
+
+def test_static_files_are_fingerprinted_compressed_and_cached_long(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    url = re.search(r'href="(/static/site\.css\?v=[0-9a-f]{10})"', page).group(1)
+    with client.get(url, headers={"Accept-Encoding": "gzip"}) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        assert response.headers.get("Content-Encoding") == "gzip"
+        assert response.headers["Content-Type"].startswith("text/css")
