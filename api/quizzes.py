@@ -13,6 +13,7 @@ from api.schemas import (
     QuizListSchema,
     RespondentHeaderSchema,
     ResultSchema,
+    SubmissionHeaderSchema,
     SubmissionSchema,
 )
 from quizzes import service as quizzes
@@ -131,7 +132,7 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
 
 @blp.post("/draws/<draw_id>/submission")
 @limiter.limit(quiz_rate_limit)
-@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.arguments(SubmissionHeaderSchema, location="headers")
 @blp.arguments(SubmissionSchema)
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(201, ResultSchema)
@@ -153,7 +154,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
         if answer["position"] in choices:
             raise quizzes.InvalidAnswers(f"position {answer['position']} twice")
         choices[answer["position"]] = answer["choices"]
-    _, created = quizzes.submit_draw(_library(), draw, choices)
+    _, created = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
     db.session.commit()
     return _result_dict(draw, args["lang"]), 201 if created else 200
 

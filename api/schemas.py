@@ -115,6 +115,14 @@ class RespondentHeaderSchema(Schema):
     token = fields.String(data_key="X-Respondent-Token", validate=validate.Length(max=128))
 
 
+class SubmissionHeaderSchema(RespondentHeaderSchema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=8, max=64),
+        metadata={"description": "chosen by the client; a retry with the same key returns the first result"},
+    )
+
+
 class DrawRequestSchema(Schema):
     community = fields.String(
         required=True, validate=validate.Length(min=1, max=32), metadata={"description": "community or village code"}

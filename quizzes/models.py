@@ -70,6 +70,8 @@ class Attempt(db.Model):
     passed: Mapped[bool]
     #: a digest of the chosen options, so a retried identical submission is recognised
     answers_digest: Mapped[str] = mapped_column(String(64))
+    #: chosen by the client; a retry carrying it gets this attempt back, whatever it sends
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     draw: Mapped[Draw] = relationship(back_populates="attempt")
     answers: Mapped[list[Answer]] = relationship(back_populates="attempt", order_by="Answer.position")

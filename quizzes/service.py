@@ -142,18 +142,26 @@ def _digest(chosen: Sequence[Sequence[str]]) -> str:
 
 
 def submit_draw(
-    library: Library, draw: Draw, choices: Mapping[int, Sequence[int]], now: datetime | None = None
+    library: Library,
+    draw: Draw,
+    choices: Mapping[int, Sequence[int]],
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> tuple[Attempt, bool]:
     """Score ``choices`` (option positions per question position) and store the attempt.
 
     Returns the attempt and whether it was created now. Submitting the same answers
-    again returns the stored attempt, so a retry after a dropped connection is safe.
+    again returns the stored attempt, so a retry after a dropped connection is safe; so
+    does a retry carrying the ``idempotency_key`` of the stored attempt, whatever it sends.
 
     :raises InvalidAnswers: a position the draw does not have.
     :raises AlreadySubmitted: the draw was submitted before with other answers.
     :raises DrawExpired: the draw closed before this submission arrived.
     """
     now = now or utcnow()
+    stored = draw.attempt
+    if stored is not None and idempotency_key and stored.idempotency_key == idempotency_key:
+        return stored, False
     try:
         results = score_items(drawn_items(draw), choices, library.bank)
     except AnswerError as exc:
@@ -181,6 +189,7 @@ def submit_draw(
         valid=complete and on_time,
         passed=complete and on_time and quiz is not None and n_correct >= quiz.pass_mark * len(results),
         answers_digest=digest,
+        idempotency_key=idempotency_key,
         answers=[
             Answer(
                 position=i,
@@ -202,6 +211,8 @@ def submit_draw(
             rollups.record_attempt(attempt, draw.respondent)
     except IntegrityError:
         stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
+        if idempotency_key and stored.idempotency_key == idempotency_key:
+            return stored, False
         return _same_or_refuse(stored, digest), False
     return attempt, True
 

@@ -232,3 +232,20 @@ def test_a_draw_can_be_fetched_again_to_resume(client: FlaskClient) -> None:
     assert again["questions"][0]["stem"] != draw["questions"][0]["stem"]  # now in English
     assert_error(client.get(f"/api/v1/draws/{draw['id']}"), 401, "unauthorized")
     assert_error(client.get(f"/api/v1/draws/{draw['id']}/submission", headers=headers), 404, "not_found")
+
+
+def test_idempotency_key_makes_a_retry_count_once(client: FlaskClient, library: Library) -> None:
+    draw = new_draw(client)
+    headers = {"X-Respondent-Token": draw["respondent_token"], "Idempotency-Key": "phone-retry-0001"}
+    answers = right_answers(library, draw["id"])
+    first = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers}, headers=headers)
+    # the retry lost an answer on the way: the key still identifies it as the same submission
+    retry = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers[:3]}, headers=headers)
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.get_json() == first.get_json() and retry.get_json()["n_correct"] == 10
+    assert db.session.execute(select(func.count(Attempt.id))).scalar_one() == 1
+    other_key = {**headers, "Idempotency-Key": "another-submission"}
+    refused = client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": answers[:3]}, headers=other_key)
+    assert_error(refused, 409, "already_submitted")
+    short = {**headers, "Idempotency-Key": "x"}
+    assert client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": []}, headers=short).status_code == 422

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -151,6 +153,8 @@ def _render_draw(draw: Draw, chosen: dict[int, list[int]] | None = None, missing
         chosen=chosen or {},
         missing=missing or [],
         missing_numbers=", ".join(str(i + 1) for i in missing or []),
+        # one key per rendered form: pressing "hand in" twice counts once
+        idempotency_key=request.form.get("idempotency_key") or secrets.token_urlsafe(16),
     )
 
 
@@ -183,7 +187,8 @@ def submit_draw(draw_id: str) -> Response | str:
     if missing and draw.attempt is None and not request.form.get("confirm_incomplete"):
         # one chance to finish: an unanswered survey question makes the attempt not count
         return _render_draw(draw, choices, missing)
-    quizzes.submit_draw(library(), draw, choices)
+    key = request.form.get("idempotency_key", "")[:64] or None
+    quizzes.submit_draw(library(), draw, choices, idempotency_key=key)
     db.session.commit()
     return redirect(url_for(".draw_result", draw_id=draw.id), code=303)
 
