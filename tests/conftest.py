@@ -23,6 +23,8 @@ from webapp.config import database_url
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions
 
+pytest_plugins = ["tests.browser_support"]
+
 #: a demo community that every test can use
 COMMUNITY = "DEMO010101"
 

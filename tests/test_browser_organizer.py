@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from content.check import Library
+from tests.browser_support import phone, screenshot
 from tests.conftest import PASSWORD
-from tests.test_browser import assert_usable_on_a_phone, chromium, live_server, phone, screenshot  # noqa: F401
 from tests.test_indicators import person, survey
 from webapp.accounts.service import create_user
 from webapp.extensions import db
@@ -63,7 +64,7 @@ def test_organizer_reads_the_district_and_downloads_xlsx(
         assert download.suggested_filename.startswith("indicators-DEMO01-") and download.suggested_filename.endswith(
             ".xlsx"
         )
-        rows = list(load_workbook(io.BytesIO(open(download.path(), "rb").read())).active.values)
+        rows = list(load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active.values)
         assert rows[0][0] == "编码" and len(rows) == 6
         guiyuan = next(row for row in rows if row[0] == "DEMO0101")
         assert guiyuan[3] == 2 and guiyuan[4] == pytest.approx(0.85)
