@@ -1,4 +1,333 @@
+"""/api/v1/activities: the 五进 campaign log, with the site's permissions, filters and audit."""
+
+from __future__ import annotations
+
+from flask import Response, abort
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import BEARER, api_user, token_required
+from api.pagination import offset, page_of
+from api.schemas import ErrorSchema, PageArgsSchema, PageSchema
+from webapp.accounts.permissions import get_in_scope, require
+from webapp.campaigns import qr
+from webapp.campaigns import service as campaigns
+from webapp.campaigns.models import CHANNELS, KINDS, Activity
+from webapp.campaigns.service import ActivityError, ActivityFilter
+from webapp.errors import json_error, message
+from webapp.exports import FORMATS, table_response
+from webapp.extensions import db
+from webapp.i18n import current_lang
+from webapp.timeutil import utcnow
 
 PREFIX = ""
-blp = Blueprint("api_campaigns", __name__, description="campaigns")
+blp = Blueprint("api_campaigns", __name__, description="The 五进 campaign log: activities, service hours")
+
+#: the largest id a database integer holds
+MAX_ID = 2**31 - 1
+
+
+# --- schemas -----------------------------------------------------------------------
+
+
+class ActivityFilterArgsSchema(Schema):
+    community = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "code of a region in your scope; its whole subtree (community, street, district)"},
+    )
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    since = fields.Date(metadata={"description": "held on or after this day"})
+    until = fields.Date(metadata={"description": "held on or before this day"})
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "part of the title or place"})
+
+
+class ActivityQuerySchema(PageArgsSchema, ActivityFilterArgsSchema):
+    pass
+
+
+class ActivityExportArgsSchema(ActivityFilterArgsSchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+
+
+class ActivityPatchSchema(Schema):
+    title = fields.String(validate=validate.Length(max=1000), metadata={"description": "at most 100 characters"})
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    held_on = fields.Date(metadata={"description": "within the last 10 years or up to a year ahead (planned)"})
+    community = fields.String(
+        validate=validate.Length(min=1, max=32), metadata={"description": "code of a community or village in scope"}
+    )
+    place = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    participants = fields.Integer(strict=True, metadata={"description": "people reached in person, 0–1,000,000"})
+    materials = fields.Integer(strict=True, metadata={"description": "materials handed out, 0–1,000,000"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
+
+
+class ActivityInputSchema(ActivityPatchSchema):
+    title = fields.String(required=True, validate=validate.Length(max=1000))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    held_on = fields.Date(required=True)
+    community = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    participants = fields.Integer(strict=True, load_default=0)
+    materials = fields.Integer(strict=True, load_default=0)
+
+
+class ActivityServiceInputSchema(Schema):
+    volunteer_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=MAX_ID))
+    hours = fields.Float(required=True, allow_nan=False, metadata={"description": "more than 0, at most 24"})
+
+
+class ActivityServicesInputSchema(Schema):
+    services = fields.List(
+        fields.Nested(ActivityServiceInputSchema),
+        required=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "the whole list: volunteers left out lose their hours at this activity"},
+    )
+
+
+class ActivityServiceSchema(Schema):
+    volunteer_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True, metadata={"description": "masked, e.g. 138****5678"})
+    hours = fields.Float(required=True)
+
+
+class ActivitySummarySchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "printed in the activity's QR code"})
+    title = fields.String(required=True)
+    channel = fields.String(required=True)
+    kind = fields.String(required=True)
+    held_on = fields.Date(required=True)
+    community = fields.String(required=True, metadata={"description": "community or village code"})
+    community_name = fields.String(required=True)
+    place = fields.String(allow_none=True)
+    participants = fields.Integer(required=True)
+    materials = fields.Integer(required=True)
+
+
+class ActivitySchema(ActivitySummarySchema):
+    notes = fields.String(allow_none=True)
+    entry_url = fields.String(required=True, metadata={"description": "the address the activity's QR code encodes"})
+    services = fields.List(fields.Nested(ActivityServiceSchema), required=True)
+    service_hours = fields.Float(required=True, metadata={"description": "volunteers' hours in total"})
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class ActivityPageSchema(PageSchema):
+    items = fields.List(fields.Nested(ActivitySummarySchema), required=True)
+    participants = fields.Integer(
+        required=True, metadata={"description": "people reached in person by all matching activities (every page)"}
+    )
+    materials = fields.Integer(required=True, metadata={"description": "materials handed out, all matching activities"})
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _summary(activity: Activity) -> dict:
+    return {
+        "id": activity.id,
+        "code": activity.code,
+        "title": activity.title,
+        "channel": activity.channel,
+        "kind": activity.kind,
+        "held_on": activity.held_on,
+        "community": activity.community.code,
+        "community_name": activity.community.name(current_lang()),
+        "place": activity.place,
+        "participants": activity.participants,
+        "materials": activity.materials,
+    }
+
+
+def _detail(activity: Activity) -> dict:
+    services = sorted(activity.services, key=lambda s: (s.volunteer.name, s.volunteer_id))
+    return {
+        **_summary(activity),
+        "notes": activity.notes,
+        "entry_url": qr.activity_url(activity),
+        "services": [
+            {
+                "volunteer_id": s.volunteer_id,
+                "name": s.volunteer.name,
+                "phone": s.volunteer.masked_phone,
+                "hours": s.hours,
+            }
+            for s in services
+        ],
+        "service_hours": sum(s.hours for s in services),
+        "created_at": activity.created_at,
+        "updated_at": activity.updated_at,
+    }
+
+
+def _refusal(exc: ActivityError) -> Response:
+    """422 in the project's error shape, the problem under its field (and volunteer id)."""
+    problem = [message(exc.code)]
+    field = {str(exc.volunteer_id): problem} if exc.volunteer_id else problem
+    return json_error(422, exc.code, {exc.field: field})
+
+
+def _filters(args: dict) -> ActivityFilter:
+    """:raises ActivityError: for a region code that is unknown or outside the scope."""
+    region = campaigns.filter_region(api_user(), args["community"]) if args.get("community") else None
+    return ActivityFilter(
+        region=region,
+        channel=args.get("channel"),
+        kind=args.get("kind"),
+        since=args.get("since"),
+        until=args.get("until"),
+        q=(args.get("q") or "").strip() or None,
+    )
+
+
+def _load(activity_id: int) -> Activity:
+    if activity_id > MAX_ID:
+        abort(404)
+    return get_in_scope(api_user(), Activity, activity_id)
+
+
+# --- endpoints ---------------------------------------------------------------------
+
+_COMMON = [
+    (401, "No valid bearer token"),
+    (403, "Your role may not do this"),
+]
+
+
+def _errors(*extra: tuple[int, str]):
+    def decorate(view):
+        for status, description in reversed([*_COMMON, *extra]):
+            view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
+        return view
+
+    return decorate
+
+
+@blp.get("/activities")
+@token_required
+@blp.arguments(ActivityQuerySchema, location="query")
+@blp.response(200, ActivityPageSchema)
+@_errors((422, "Invalid filter, or a region outside your scope"))
+@blp.doc(security=BEARER)
+def list_activities(args: dict):
+    """Activities in your scope matching the filters, newest first, with totals over every page."""
+    user = api_user()
+    require(user, "activities.read")
+    try:
+        filters = _filters(args)
+    except ActivityError as exc:
+        return _refusal(exc)
+    stmt = campaigns.activity_query(user, filters)
+    totals = campaigns.activity_totals(stmt)
+    items = campaigns.activity_page(stmt, offset(args), args["per_page"])
+    body = page_of([_summary(a) for a in items], totals.activities, args["page"], args["per_page"])
+    return {**body, "participants": totals.participants, "materials": totals.materials}
+
+
+@blp.post("/activities")
+@token_required
+@blp.arguments(ActivityInputSchema)
+@blp.response(201, ActivitySchema)
+@_errors((422, "Invalid input; `fields` says which"))
+@blp.doc(security=BEARER)
+def create_activity(body: dict):
+    """Log an activity (held or planned) in a community or village of your scope."""
+    user = api_user()
+    require(user, "activities.write")
+    try:
+        community = campaigns.find_community(user, body["community"])
+        activity = campaigns.create_activity(body, community, user)
+    except ActivityError as exc:
+        db.session.rollback()
+        return _refusal(exc)
+    db.session.commit()
+    return _detail(activity)
+
+
+@blp.get("/activities/export")
+@token_required
+@blp.arguments(ActivityExportArgsSchema, location="query")
+@_errors((422, "Invalid filter, or a region outside your scope"))
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "every matching activity as CSV (UTF-8 with BOM) or XLSX; the export is audited",
+            "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+        }
+    },
+)
+def export_activities(args: dict) -> Response:
+    """Download the activities matching the filters (no paging); recorded in the audit log."""
+    user = api_user()
+    require(user, "activities.read")
+    try:
+        filters = _filters(args)
+    except ActivityError as exc:
+        return _refusal(exc)
+    headers, rows = campaigns.export_activities(user, filters, current_lang())
+    db.session.commit()
+    return table_response(args["format"], f"activities-{utcnow().date().isoformat()}", headers, rows)
+
+
+@blp.get("/activities/<int:activity_id>")
+@token_required
+@blp.response(200, ActivitySchema)
+@_errors((404, "No such activity in your scope"))
+@blp.doc(security=BEARER)
+def get_activity(activity_id: int):
+    """One activity with the volunteers who served (phones masked)."""
+    require(api_user(), "activities.read")
+    return _detail(_load(activity_id))
+
+
+@blp.patch("/activities/<int:activity_id>")
+@token_required
+@blp.arguments(ActivityPatchSchema)
+@blp.response(200, ActivitySchema)
+@_errors((404, "No such activity in your scope"), (422, "Invalid input; `fields` says which"))
+@blp.doc(security=BEARER)
+def update_activity(body: dict, activity_id: int):
+    """Change some fields of an activity; fields left out stay as they are."""
+    user = api_user()
+    require(user, "activities.write")
+    activity = _load(activity_id)
+    try:
+        community = campaigns.find_community(user, body["community"]) if "community" in body else None
+        campaigns.update_activity(activity, body, user, community)
+    except ActivityError as exc:
+        db.session.rollback()
+        return _refusal(exc)
+    db.session.commit()
+    return _detail(activity)
+
+
+@blp.put("/activities/<int:activity_id>/services")
+@token_required
+@blp.arguments(ActivityServicesInputSchema)
+@blp.response(200, ActivitySchema)
+@_errors((404, "No such activity in your scope"), (422, "Unknown, inactive or foreign volunteer, or bad hours"))
+@blp.doc(security=BEARER)
+def set_services(body: dict, activity_id: int):
+    """Replace the list of volunteers who served and their hours.
+
+    Volunteers must be active and belong to the same street as the activity's community;
+    hours are more than 0 and at most 24.
+    """
+    user = api_user()
+    require(user, "activities.write")
+    activity = _load(activity_id)
+    try:
+        found = campaigns.load_volunteers(user, [s["volunteer_id"] for s in body["services"]])
+        campaigns.set_service(activity, {found[s["volunteer_id"]]: s["hours"] for s in body["services"]}, user)
+    except ActivityError as exc:
+        db.session.rollback()
+        return _refusal(exc)
+    db.session.commit()
+    return _detail(activity)

@@ -1,4 +1,540 @@
+"""/api/v1 volunteers, teams and ambassadors: the site's capabilities over bearer tokens.
+
+Same service functions, permissions, masking and audit as the staff pages: lists mask
+phones; a detail shows the whole number only to roles allowed to see it, and each such
+view is audited; every export is audited with its filter and row count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import selectinload
+
+from api.auth import BEARER, api_user, token_required
+from api.pagination import page_of
+from api.schemas import ErrorSchema, PageArgsSchema, PageSchema
+from webapp.accounts.permissions import get_in_scope, region_in_scope, require
+from webapp.errors import json_error, message
+from webapp.exports import FORMATS, XLSX_TYPE, table_response
+from webapp.extensions import db
+from webapp.regions import service as regions
+from webapp.regions.models import Region
+from webapp.volunteers import service as volunteers
+from webapp.volunteers.models import AVAILABILITY, GENDERS, LANGUAGES, SKILLS, STATUSES, TRANSITIONS, Team, Volunteer
+from webapp.volunteers.service import VolunteerError, VolunteerFilter
 
 PREFIX = ""
-blp = Blueprint("api_volunteers", __name__, description="volunteers")
+blp = Blueprint(
+    "api_volunteers", __name__, description="Volunteers, their teams and trainings, and community ambassadors"
+)
+
+ID = validate.Range(min=1, max=2**31 - 1)
+CODE = validate.Length(min=1, max=32)
+
+
+# --- schemas -----------------------------------------------------------------------
+
+
+class VolunteerQuerySchema(PageArgsSchema):
+    region = fields.String(
+        validate=CODE, metadata={"description": "code of a community, village or street: its whole subtree"}
+    )
+    team = fields.Integer(validate=ID, metadata={"description": "team id"})
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    skill = fields.String(validate=validate.OneOf(SKILLS))
+    trained = fields.Boolean(metadata={"description": "true: at least one training; false: none"})
+    q = fields.String(
+        validate=validate.Length(max=50), metadata={"description": "part of the name, or the phone's last 4 digits"}
+    )
+
+
+class ExportQuerySchema(VolunteerQuerySchema):
+    class Meta:
+        exclude = ("page", "per_page")
+
+    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+
+
+class VolunteerSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    masked_phone = fields.String(required=True, metadata={"description": "e.g. 138****5678"})
+    community = fields.String(required=True, metadata={"description": "community or village code"})
+    community_name = fields.String(required=True)
+    team_id = fields.Integer(allow_none=True)
+    team_name = fields.String(allow_none=True)
+    status = fields.String(required=True, metadata={"description": "pending, active, inactive or rejected"})
+    skills = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True)
+    availability = fields.String(allow_none=True)
+    trainings = fields.Integer(required=True, metadata={"description": "how many trainings are recorded"})
+    service_hours = fields.Float(required=True, metadata={"description": "hours served at campaign activities"})
+    ambassador = fields.Boolean(required=True, metadata={"description": "the community's fire-safety ambassador"})
+    created_at = fields.DateTime(required=True)
+
+
+class TrainingSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    course = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    hours = fields.Float(required=True, validate=validate.Range(min=0, max=1000))
+    held_on = fields.Date(required=True)
+    certified = fields.Boolean(load_default=False)
+
+
+class VolunteerSchema(VolunteerSummarySchema):
+    phone = fields.String(
+        allow_none=True,
+        metadata={"description": "the whole number: only for staff and admins, and each view is audited"},
+    )
+    gender = fields.String(allow_none=True)
+    birth_year = fields.Integer(allow_none=True)
+    consent_at = fields.DateTime(required=True)
+    guardian_name = fields.String(allow_none=True)
+    guardian_consent_at = fields.DateTime(allow_none=True)
+    source = fields.String(required=True)
+    notes = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    training_records = fields.List(fields.Nested(TrainingSchema), required=True)
+
+
+class VolunteerPageSchema(PageSchema):
+    items = fields.List(fields.Nested(VolunteerSummarySchema), required=True)
+
+
+class VolunteerInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    community = fields.String(required=True, validate=CODE, metadata={"description": "community or village code"})
+    gender = fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
+    birth_year = fields.Integer(allow_none=True, validate=validate.Range(min=1000, max=9999))
+    team_id = fields.Integer(allow_none=True, validate=ID)
+    skills = fields.List(fields.String(validate=validate.OneOf(SKILLS)), validate=validate.Length(max=20))
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), validate=validate.Length(max=20))
+    availability = fields.String(allow_none=True, validate=validate.OneOf(AVAILABILITY))
+    consent = fields.Boolean(
+        metadata={"description": "the volunteer agreed to the use of these details; required to register"}
+    )
+    guardian_name = fields.String(allow_none=True, validate=validate.Length(max=50))
+    guardian_consent = fields.Boolean(metadata={"description": "under 18: the guardian agreed"})
+    notes = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class VolunteerPatchSchema(VolunteerInputSchema):
+    """Any of the input fields; those left out keep their values."""
+
+    name = fields.String(validate=validate.Length(min=1, max=50))
+    phone = fields.String(validate=validate.Length(min=1, max=30))
+    community = fields.String(validate=CODE, metadata={"description": "community or village code"})
+
+
+class StatusChangeSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
+
+
+class TeamSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    region = fields.String(required=True, validate=CODE, metadata={"description": "street, community or village code"})
+    region_name = fields.String(dump_only=True)
+    size = fields.Integer(dump_only=True, metadata={"description": "volunteers in the team"})
+
+
+class TeamPageSchema(PageSchema):
+    items = fields.List(fields.Nested(TeamSchema), required=True)
+
+
+class AmbassadorInputSchema(Schema):
+    volunteer_id = fields.Integer(required=True, validate=ID)
+
+
+class AmbassadorSchema(Schema):
+    community = fields.String(required=True)
+    volunteer_id = fields.Integer(required=True)
+    volunteer_name = fields.String(required=True)
+    designated_at = fields.DateTime(required=True)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def refusal(error: VolunteerError) -> Response:
+    """A VolunteerError in the API's error shape: 409 for conflicts, else 422, per-field messages."""
+    problems = error.problems
+    fields_: dict[str, Any] = {name: [message(code)] for name, code in problems.items()}
+    if error.existing is not None:
+        fields_["existing_id"] = error.existing.id
+    code = next(iter(problems.values())) if len(problems) == 1 else "unprocessable"
+    return json_error(409 if error.conflict else 422, code, fields_)
+
+
+def _invalid(name: str, code: str) -> Response:
+    return json_error(422, code, {name: [message(code)]})
+
+
+def _filters(args: dict) -> VolunteerFilter | Response:
+    region = None
+    if args.get("region"):
+        region = regions.get_region(args["region"])
+        if region is None:
+            return _invalid("region", "community_unknown")
+    return VolunteerFilter(
+        region=region,
+        team_id=args.get("team"),
+        status=args.get("status"),
+        skill=args.get("skill"),
+        trained=args.get("trained"),
+        q=args.get("q"),
+    )
+
+
+def _community(code: str | None) -> Region | None:
+    """The region with ``code`` if it lies in the API user's scope."""
+    region = regions.get_region(code) if code else None
+    return region if region is not None and region_in_scope(api_user(), region) else None
+
+
+def _summary(volunteer: Volunteer, hours: dict[int, float], ambassadors: set[int]) -> dict[str, Any]:
+    """What every list shows of a volunteer: the phone only masked."""
+    return {
+        "id": volunteer.id,
+        "name": volunteer.name,
+        "masked_phone": volunteer.masked_phone,
+        "community": volunteer.community.code,
+        "community_name": volunteer.community.name_zh,
+        "team_id": volunteer.team_id,
+        "team_name": volunteer.team.name if volunteer.team else None,
+        "status": volunteer.status,
+        "skills": list(volunteer.skills or []),
+        "languages": list(volunteer.languages or []),
+        "availability": volunteer.availability,
+        "trainings": len(volunteer.trainings),
+        "service_hours": hours.get(volunteer.id, 0.0),
+        "ambassador": volunteer.id in ambassadors,
+        "created_at": volunteer.created_at,
+    }
+
+
+def _detail(volunteer: Volunteer, phone: str | None = None) -> dict[str, Any]:
+    """The staff view of one volunteer; ``phone`` is the whole number when the caller may see it."""
+    data = _summary(volunteer, volunteers.service_hours([volunteer.id]), volunteers.ambassador_ids([volunteer.id]))
+    data.update(
+        phone=phone,
+        gender=volunteer.gender,
+        birth_year=volunteer.birth_year,
+        consent_at=volunteer.consent_at,
+        guardian_name=volunteer.guardian_name,
+        guardian_consent_at=volunteer.guardian_consent_at,
+        source=volunteer.source,
+        notes=volunteer.notes,
+        decided_at=volunteer.decided_at,
+        training_records=list(volunteer.trainings),
+    )
+    return data
+
+
+def _current_data(volunteer: Volunteer) -> dict[str, Any]:
+    """The volunteer as ``update_volunteer`` data, for a PATCH to change parts of."""
+    return {
+        "name": volunteer.name,
+        "phone": volunteer.phone,
+        "community": volunteer.community.code,
+        "gender": volunteer.gender,
+        "birth_year": volunteer.birth_year,
+        "team_id": volunteer.team_id,
+        "skills": list(volunteer.skills or []),
+        "languages": list(volunteer.languages or []),
+        "availability": volunteer.availability,
+        "guardian_name": volunteer.guardian_name,
+        "guardian_consent": volunteer.guardian_consent_at is not None,
+        "notes": volunteer.notes,
+    }
+
+
+# --- volunteers ----------------------------------------------------------------------
+
+
+@blp.get("/volunteers")
+@token_required
+@blp.arguments(VolunteerQuerySchema, location="query")
+@blp.response(200, VolunteerPageSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid filter")
+@blp.doc(security=BEARER)
+def list_volunteers(args: dict) -> dict | Response:
+    """Volunteers in the caller's area, newest first; phones are always masked here."""
+    user = api_user()
+    require(user, "volunteers.read")
+    filters = _filters(args)
+    if isinstance(filters, Response):
+        return filters
+    stmt = volunteers.volunteer_query(user, filters).options(
+        selectinload(Volunteer.community), selectinload(Volunteer.team), selectinload(Volunteer.trainings)
+    )
+    items, total = volunteers.paginate(stmt, args["page"], args["per_page"])
+    ids = [v.id for v in items]
+    hours, ambassadors = volunteers.service_hours(ids), volunteers.ambassador_ids(ids)
+    return page_of([_summary(v, hours, ambassadors) for v in items], total, args["page"], args["per_page"])
+
+
+@blp.post("/volunteers")
+@token_required
+@blp.arguments(VolunteerInputSchema)
+@blp.response(201, VolunteerSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not register volunteers")
+@blp.alt_response(409, schema=ErrorSchema, description="The phone is registered already; `fields.existing_id`")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
+@blp.doc(security=BEARER)
+def create_volunteer(body: dict) -> dict | Response:
+    """Register a volunteer; active at once. Consent is required, and a guardian's under 18."""
+    user = api_user()
+    require(user, "volunteers.write")
+    community = _community(body.pop("community"))
+    if community is None:
+        return _invalid("community", "community_unknown")
+    try:
+        volunteer = volunteers.register_volunteer(body, community, "api", user)
+    except VolunteerError as exc:
+        db.session.rollback()
+        return refusal(exc)
+    db.session.commit()
+    return _detail(volunteer)
+
+
+@blp.get("/volunteers/export")
+@token_required
+@blp.arguments(ExportQuerySchema, location="query")
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "the filtered list as a file; phones whole for staff and admins, masked for organizers",
+            "content": {"text/csv": {}, XLSX_TYPE: {}},
+        }
+    },
+)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not export volunteers")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid filter or format")
+def export_volunteers(args: dict) -> Response:
+    """The filtered list as CSV or XLSX; every export is written to the audit log."""
+    user = api_user()
+    require(user, "volunteers.export")
+    filters = _filters(args)
+    if isinstance(filters, Response):
+        return filters
+    table = volunteers.export_volunteers(user, filters, args["format"])
+    db.session.commit()
+    return table_response(args["format"], "volunteers", table.headers, table.rows)
+
+
+@blp.get("/volunteers/<int:volunteer_id>")
+@token_required
+@blp.response(200, VolunteerSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
+@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
+@blp.doc(security=BEARER)
+def get_volunteer(volunteer_id: int) -> dict:
+    """One volunteer; `phone` is whole for staff and admins (audited), null for organizers."""
+    user = api_user()
+    require(user, "volunteers.read")
+    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    phone = volunteers.view_whole_phone(user, volunteer)
+    db.session.commit()
+    return _detail(volunteer, phone)
+
+
+@blp.patch("/volunteers/<int:volunteer_id>")
+@token_required
+@blp.arguments(VolunteerPatchSchema)
+@blp.response(200, VolunteerSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not change volunteers")
+@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
+@blp.alt_response(409, schema=ErrorSchema, description="The new phone belongs to another volunteer")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
+@blp.doc(security=BEARER)
+def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
+    """Change some of a volunteer's details; fields left out keep their values."""
+    user = api_user()
+    require(user, "volunteers.write")
+    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    data = {**_current_data(volunteer), **body}
+    community = _community(data.pop("community"))
+    if community is None:
+        return _invalid("community", "community_unknown")
+    try:
+        volunteers.update_volunteer(volunteer, data, community, user)
+    except VolunteerError as exc:
+        db.session.rollback()
+        return refusal(exc)
+    db.session.commit()
+    return _detail(volunteer)
+
+
+@blp.post("/volunteers/<int:volunteer_id>/status")
+@token_required
+@blp.arguments(StatusChangeSchema)
+@blp.response(200, VolunteerSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not change volunteers")
+@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
+@blp.alt_response(409, schema=ErrorSchema, description="The current status does not allow this move")
+@blp.doc(security=BEARER)
+def change_status(body: dict, volunteer_id: int) -> dict | Response:
+    """Approve or reject a self-registration, deactivate or reactivate a volunteer."""
+    user = api_user()
+    require(user, "volunteers.write")
+    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    try:
+        volunteers.change_status(volunteer, body["action"], user)
+    except VolunteerError as exc:
+        db.session.rollback()
+        return refusal(exc)
+    db.session.commit()
+    return _detail(volunteer)
+
+
+@blp.post("/volunteers/<int:volunteer_id>/trainings")
+@token_required
+@blp.arguments(TrainingSchema)
+@blp.response(201, TrainingSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not change volunteers")
+@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
+@blp.doc(security=BEARER)
+def add_training(body: dict, volunteer_id: int) -> Any:
+    """Record a training (course, hours, date, certificate)."""
+    user = api_user()
+    require(user, "volunteers.write")
+    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    try:
+        training = volunteers.add_training(
+            volunteer, body["course"], body["hours"], body["held_on"], body["certified"], user
+        )
+    except VolunteerError as exc:
+        db.session.rollback()
+        return refusal(exc)
+    db.session.commit()
+    return training
+
+
+# --- teams ---------------------------------------------------------------------------
+
+
+def _team(team: Team, sizes: dict[int, int]) -> dict[str, Any]:
+    return {
+        "id": team.id,
+        "name": team.name,
+        "region": team.region.code,
+        "region_name": team.region.name_zh,
+        "size": sizes.get(team.id, 0),
+    }
+
+
+@blp.get("/teams")
+@token_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, TeamPageSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
+@blp.doc(security=BEARER)
+def list_teams(args: dict) -> dict:
+    """Volunteer teams (志愿服务队) of the streets and communities in the caller's area."""
+    user = api_user()
+    require(user, "volunteers.read")
+    stmt = volunteers.teams_query(user).options(selectinload(Team.region))
+    items, total = volunteers.paginate(stmt, args["page"], args["per_page"])
+    sizes = volunteers.team_sizes(t.id for t in items)
+    return page_of([_team(t, sizes) for t in items], total, args["page"], args["per_page"])
+
+
+@blp.post("/teams")
+@token_required
+@blp.arguments(TeamSchema)
+@blp.response(201, TeamSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not create teams")
+@blp.alt_response(409, schema=ErrorSchema, description="The area has a team with this name")
+@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
+@blp.doc(security=BEARER)
+def create_team(body: dict) -> dict | Response:
+    """A new team of a street, community or village in the caller's area."""
+    user = api_user()
+    require(user, "volunteers.write")
+    region = _community(body["region"])
+    if region is None:
+        return _invalid("region", "community_unknown")
+    try:
+        team = volunteers.create_team(body["name"], region, user)
+    except VolunteerError as exc:
+        db.session.rollback()
+        return refusal(exc)
+    db.session.commit()
+    return _team(team, {})
+
+
+# --- ambassadors ---------------------------------------------------------------------
+
+
+def _ambassador_community(code: str) -> Region:
+    region = _community(code[:32])
+    if region is None or not region.is_leaf:
+        abort(404)
+    return region
+
+
+def _ambassador(ambassador: Any) -> dict[str, Any]:
+    return {
+        "community": ambassador.community.code,
+        "volunteer_id": ambassador.volunteer_id,
+        "volunteer_name": ambassador.volunteer.name,
+        "designated_at": ambassador.designated_at,
+    }
+
+
+@blp.get("/ambassadors/<community_code>")
+@token_required
+@blp.response(200, AmbassadorSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
+@blp.alt_response(404, schema=ErrorSchema, description="No such community in the caller's area, or no ambassador")
+@blp.doc(security=BEARER)
+def get_ambassador(community_code: str) -> dict:
+    """The community's fire-safety ambassador (宣传大使)."""
+    require(api_user(), "volunteers.read")
+    ambassador = volunteers.ambassador_of(_ambassador_community(community_code))
+    if ambassador is None:
+        abort(404)
+    return _ambassador(ambassador)
+
+
+@blp.put("/ambassadors/<community_code>")
+@token_required
+@blp.arguments(AmbassadorInputSchema)
+@blp.response(200, AmbassadorSchema)
+@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
+@blp.alt_response(403, schema=ErrorSchema, description="The role may not designate ambassadors")
+@blp.alt_response(404, schema=ErrorSchema, description="No such community or volunteer in the caller's area")
+@blp.alt_response(422, schema=ErrorSchema, description="The volunteer is not an active volunteer of this community")
+@blp.doc(security=BEARER)
+def designate_ambassador(body: dict, community_code: str) -> dict | Response:
+    """Designate the community's one ambassador; an earlier one is replaced."""
+    user = api_user()
+    require(user, "volunteers.write")
+    community = _ambassador_community(community_code)
+    volunteer = get_in_scope(user, Volunteer, body["volunteer_id"])
+    try:
+        ambassador = volunteers.designate_ambassador(community, volunteer, user)
+    except VolunteerError as exc:
+        db.session.rollback()
+        return refusal(exc)
+    db.session.commit()
+    return _ambassador(ambassador)

@@ -64,6 +64,7 @@ def from_environment() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": _flag("SECURE_COOKIES"),
         #: submissions and draws per respondent (or address) — generous for a class on one Wi-Fi
         "QUIZ_RATE_LIMIT": os.environ.get("QUIZ_RATE_LIMIT", "30 per minute"),
+        "VOLUNTEER_SIGNUP_RATE_LIMIT": os.environ.get("VOLUNTEER_SIGNUP_RATE_LIMIT", "20 per hour"),
         #: a late answer within this many seconds of the time limit still counts (network delay)
         "SUBMIT_GRACE_SECONDS": int(os.environ.get("SUBMIT_GRACE_SECONDS", "60")),
         #: after the time limit plus this, a draw is closed and a submission is refused

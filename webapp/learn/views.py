@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -76,6 +77,23 @@ def activity_entry(code: str) -> Response:
         abort(404)
     response = _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, activity.community.code)
     return _remember(response, ACTIVITY_COOKIE, activity.code, max_age=ACTIVITY_HOURS * 3600)
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """Shown by the service worker when a page that needs the network is opened offline."""
+    return render_template("learn/offline.html")
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the site root so that it may look after every page."""
+    script = (Path(__file__).parent / "sw.js").read_text(encoding="utf-8")
+    css = url_for("static", filename="site.css")
+    script = script.replace("__CSS__", css).replace("__VERSION__", css.rsplit("=", 1)[-1])
+    response = current_app.response_class(script, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/lessons")
