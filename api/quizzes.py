@@ -19,6 +19,7 @@ from api.schemas import (
 from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
+from webapp.campaigns import service as campaigns
 from webapp.extensions import db, limiter, quiz_rate_limit
 from webapp.learn import service as learn
 from webapp.regions import service as regions
@@ -111,7 +112,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     respondent, token = learn.respondent_for(headers.get("token"), community)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
-    activity = learn.activity_by_code(body.get("activity"))
+    activity = campaigns.activity_by_code(body.get("activity"))
     draw = quizzes.start_draw(
         _library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
     )

@@ -120,3 +120,18 @@ def test_site_permission_table(client: FlaskClient, as_user, who: str | None, pa
 def test_audit_api_permission_table(client: FlaskClient, accounts: dict, who: str | None, expected: int) -> None:
     headers = bearer(token_for(client, who)) if who else {}
     assert client.get("/api/v1/audit", headers=headers).status_code == expected
+
+
+def test_every_audited_action_has_a_label() -> None:
+    """A new audit action without a label would show its code in the log."""
+    import re
+    from pathlib import Path
+
+    from webapp.audit.labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parent.parent
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (root / "webapp").rglob("*.py"))
+    source += "\n".join(p.read_text(encoding="utf-8") for p in (root / "api").rglob("*.py"))
+    actions = set(re.findall(r'record\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', source))
+    actions |= {f"volunteer.{a}" for a in ("approve", "reject", "deactivate", "reactivate")}
+    assert actions and actions - set(ACTION_LABELS) == set()

@@ -285,7 +285,6 @@ def test_lesson_page_is_light(resident: FlaskClient) -> None:
     assert total < 60 * 1024
 
 
-
 def test_result_before_handing_in_goes_back_to_the_quiz(resident: FlaskClient) -> None:
     draw_id = start(resident, "practice-rural")
     response = resident.get(f"/draws/{draw_id}/result")

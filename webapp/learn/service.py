@@ -8,7 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from webapp.campaigns.models import Activity
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
@@ -64,10 +63,3 @@ def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | No
         )
         db.session.add(completion)
         rollups.record_lesson_completion(completion, respondent)
-
-
-def activity_by_code(code: str | None) -> Activity | None:
-    """The campaign activity a QR code (/a/<code>) names."""
-    if not code or len(code) > 16:
-        return None
-    return db.session.execute(select(Activity).where(Activity.code == code)).scalar_one_or_none()

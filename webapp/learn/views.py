@@ -12,6 +12,7 @@ from content.check import Library
 from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
+from webapp.campaigns import service as campaigns
 from webapp.extensions import db, limiter, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
@@ -72,7 +73,7 @@ def community_entry(code: str) -> Response:
 @bp.get("/a/<code>")
 def activity_entry(code: str) -> Response:
     """Where an activity's QR code points: its community, and quizzes count for the activity."""
-    activity = learn.activity_by_code(code)
+    activity = campaigns.activity_by_code(code)
     if activity is None:
         abort(404)
     response = _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, activity.community.code)
@@ -147,7 +148,7 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
     respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
-    activity = learn.activity_by_code(request.cookies.get(ACTIVITY_COOKIE))
+    activity = campaigns.activity_by_code(request.cookies.get(ACTIVITY_COOKIE))
     draw = quizzes.start_draw(
         library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
     )
