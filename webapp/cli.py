@@ -87,6 +87,11 @@ def seed_demo_command(attempts: int) -> None:
             bar.update(attempts - done[0])
         db.session.commit()
         click.echo(f"{made} attempts generated")
+        from webapp.demo import seed_demo_volunteers_and_activities
+
+        people, events = seed_demo_volunteers_and_activities(city, accounts.find_user("demo-admin"))
+        db.session.commit()
+        click.echo(f"{people} volunteers and {events} activities generated")
 
 
 def _has_attempts(city) -> bool:

@@ -118,3 +118,124 @@ def _sitting(
         choices.pop(len(choices) - 1)
     quizzes.submit_draw(library, draw, choices, now=when + timedelta(minutes=rng.randrange(2, 9)))
     return 1
+
+
+# --- volunteers and activities -----------------------------------------------------
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "玉兰",
+    "海燕",
+    "志强",
+    "淑珍",
+    "红梅",
+    "国庆",
+]
+CHANNEL_WEIGHTS = {"community": 5, "family": 3, "school": 2, "enterprise": 2, "rural": 1, "organ": 1, "online": 1}
+KIND_WEIGHTS = {"talk": 4, "door_to_door": 3, "drill": 2, "training": 2, "exhibition": 1, "open_day": 1, "other": 1}
+TITLES = {
+    "talk": "消防安全知识宣讲",
+    "door_to_door": "敲门入户查隐患",
+    "drill": "疏散逃生演练",
+    "training": "灭火器使用培训",
+    "exhibition": "消防安全图片展",
+    "open_day": "消防站开放日",
+    "other": "消防宣传进万家",
+}
+
+
+def seed_demo_volunteers_and_activities(city: Region, by, seed: int = 2026) -> tuple[int, int]:
+    """Volunteers (some trained, one ambassador in most communities, a team per street) and a
+    year of 五进 activities with volunteers' service hours, through the domain's own services.
+
+    Phone numbers are generated in one block (199 0000 …) and shown masked like all others.
+    """
+    from webapp.campaigns import service as campaigns
+    from webapp.volunteers import service as volunteers
+
+    rng = random.Random(seed)
+    leaves = list(
+        db.session.execute(
+            select(Region).where(Region.path.like(f"{city.path}%"), Region.level.in_(LEAF_LEVELS)).order_by(Region.id)
+        ).scalars()
+    )
+    today = utcnow().date()
+    made_volunteers = made_activities = 0
+    phone = 19900000000
+    streets_with_team: set[int] = set()
+    for community in leaves:
+        if community.parent_id not in streets_with_team:
+            volunteers.create_team(f"{community.parent.name_zh}消防志愿服务队", community.parent, by)
+            streets_with_team.add(community.parent_id)
+        members = []
+        for _ in range(rng.randint(3, 12)):
+            phone += rng.randint(1, 97)
+            data = {
+                "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+                "phone": str(phone),
+                "birth_year": rng.randint(1950, 2004),
+                "gender": rng.choice(["female", "male"]),
+                "skills": rng.sample(
+                    ["first_aid", "electrician", "driver", "publicity", "drill_guide"], rng.randint(0, 2)
+                ),
+                "languages": ["putonghua"],
+                "availability": rng.choice(["weekdays", "evenings", "weekends", "any_time"]),
+                "consent": True,
+            }
+            volunteer = volunteers.register_volunteer(data, community, "staff", by)
+            if rng.random() < 0.5:
+                volunteers.add_training(
+                    volunteer,
+                    "灭火器与逃生技能培训",
+                    4,
+                    today - timedelta(days=rng.randint(10, 300)),
+                    rng.random() < 0.6,
+                    by,
+                )
+            members.append(volunteer)
+            made_volunteers += 1
+        if rng.random() < 0.75:
+            volunteers.designate_ambassador(community, members[0], by)
+        for _ in range(rng.randint(2, 8)):
+            kind = rng.choices(list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))[0]
+            channel = rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0]
+            data = {
+                "title": TITLES[kind],
+                "channel": channel,
+                "kind": kind,
+                "held_on": today - timedelta(days=int(rng.triangular(0, 360, 20))),
+                "place": f"{community.name_zh}{rng.choice(['活动室', '广场', '小学', '文化站'])}",
+                "participants": rng.randint(15, 260),
+                "materials": rng.randint(0, 400),
+                "notes": "",
+            }
+            activity = campaigns.create_activity(data, community, by, today=today)
+            served = rng.sample(members, min(len(members), rng.randint(1, 4)))
+            campaigns.set_service(activity, {v: float(rng.choice([1, 1.5, 2, 3, 4])) for v in served}, by)
+            made_activities += 1
+    db.session.flush()
+    return made_volunteers, made_activities

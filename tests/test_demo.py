@@ -1,0 +1,32 @@
+"""The demo command gives the dashboard varied, believable numbers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from quizzes.models import Attempt
+from webapp.campaigns.models import Activity
+from webapp.extensions import db
+from webapp.regions.service import get_region
+from webapp.stats.indicators import children_indicators, region_indicators
+from webapp.stats.periods import parse_period
+from webapp.volunteers.models import Volunteer
+
+
+def test_seed_demo_with_attempts(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--attempts", "150"])
+    assert result.exit_code == 0, result.output
+    assert "demo account demo-organizer (organizer, DEMO01) password:" in result.output
+    kinds = dict(db.session.execute(select(Attempt.kind, func.count()).group_by(Attempt.kind)).all())
+    assert kinds["survey"] > 50 and kinds.get("check", 0) > 5
+    assert db.session.execute(select(func.count()).where(Attempt.valid.is_(False))).scalar_one() >= 1
+    assert db.session.execute(select(func.count(Volunteer.id))).scalar_one() > 100
+    assert db.session.execute(select(func.count(Activity.id))).scalar_one() > 70
+    year = parse_period(f"{max(db.session.execute(select(Attempt.submitted_at)).scalars()).year}")
+    city = region_indicators(get_region("DEMO"), year)
+    assert 0.4 < city.awareness.value < 0.95 and city.awareness.target == 0.8
+    rates = [f.awareness.value for _, f in children_indicators(get_region("DEMO"), year) if f.awareness.n]
+    assert len(rates) == 3 and max(rates) - min(rates) > 0.005  # districts differ
+    again = app.test_cli_runner().invoke(args=["seed-demo", "--attempts", "150"])
+    assert "already there" in again.output
