@@ -4,9 +4,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from api.auth import BEARER, api_user, token_required
+from api.auth import api_user, token_required
+from api.docs import errors
 from api.pagination import offset, page_of
-from api.schemas import ErrorSchema, PageArgsSchema, PageSchema
+from api.schemas import PageArgsSchema, PageSchema
 from webapp.accounts.permissions import require
 from webapp.audit.service import audit_query
 from webapp.extensions import db
@@ -41,9 +42,7 @@ class AuditPageSchema(PageSchema):
 @token_required
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="Only admins and organizers read the audit log")
-@blp.doc(security=BEARER)
+@errors((401, "No valid bearer token"), (403, "Only admins and organizers read the audit log"), bearer=True)
 def list_entries(args: dict) -> dict:
     """Audit entries the caller may read, newest first."""
     user = api_user()

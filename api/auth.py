@@ -10,7 +10,7 @@ from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.schemas import ErrorSchema
+from api.docs import errors
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
 from webapp.extensions import db, limiter, login_rate_limit
@@ -18,7 +18,6 @@ from webapp.timeutil import utcnow
 
 PREFIX = "/auth"
 blp = Blueprint("api_auth", __name__, description="Bearer tokens for staff and organizers")
-BEARER = [{"bearerAuth": []}]
 
 
 class CredentialsSchema(Schema):
@@ -61,8 +60,7 @@ def api_user() -> User:
 @limiter.limit(login_rate_limit, key_func=lambda: f"login:{request.remote_addr}")
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="Wrong username or password")
-@blp.alt_response(429, schema=ErrorSchema, description="Too many attempts")
+@errors((401, "Wrong username or password"), (429, "Too many attempts"))
 def create_token(credentials: dict) -> dict:
     """Exchange a username and password for a bearer token that expires."""
     user = accounts.authenticate(credentials["username"], credentials["password"])
@@ -77,8 +75,7 @@ def create_token(credentials: dict) -> dict:
 @blp.delete("/tokens")
 @token_required
 @blp.response(204)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.doc(security=BEARER)
+@errors((401, "No valid bearer token"), bearer=True)
 def revoke_token() -> None:
     """Revoke the token this request was made with."""
     g.api_token.revoke(utcnow())

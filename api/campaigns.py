@@ -6,9 +6,10 @@ from flask import Response, abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import BEARER, api_user, token_required
+from api.auth import api_user, token_required
+from api.docs import errors
 from api.pagination import offset, page_of
-from api.schemas import ErrorSchema, PageArgsSchema, PageSchema
+from api.schemas import PageArgsSchema, PageSchema
 from webapp.accounts.permissions import get_in_scope, require
 from webapp.campaigns import qr
 from webapp.campaigns import service as campaigns
@@ -194,27 +195,12 @@ def _load(activity_id: int) -> Activity:
 
 # --- endpoints ---------------------------------------------------------------------
 
-_COMMON = [
-    (401, "No valid bearer token"),
-    (403, "Your role may not do this"),
-]
-
-
-def _errors(*extra: tuple[int, str]):
-    def decorate(view):
-        for status, description in reversed([*_COMMON, *extra]):
-            view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
-        return view
-
-    return decorate
-
 
 @blp.get("/activities")
 @token_required
 @blp.arguments(ActivityQuerySchema, location="query")
 @blp.response(200, ActivityPageSchema)
-@_errors((422, "Invalid filter, or a region outside your scope"))
-@blp.doc(security=BEARER)
+@errors(401, 403, (422, "Invalid filter, or a region outside your scope"), bearer=True)
 def list_activities(args: dict):
     """Activities in your scope matching the filters, newest first, with totals over every page."""
     user = api_user()
@@ -234,8 +220,7 @@ def list_activities(args: dict):
 @token_required
 @blp.arguments(ActivityInputSchema)
 @blp.response(201, ActivitySchema)
-@_errors((422, "Invalid input; `fields` says which"))
-@blp.doc(security=BEARER)
+@errors(401, 403, (422, "Invalid input; `fields` says which"), bearer=True)
 def create_activity(body: dict):
     """Log an activity (held or planned) in a community or village of your scope."""
     user = api_user()
@@ -253,9 +238,8 @@ def create_activity(body: dict):
 @blp.get("/activities/export")
 @token_required
 @blp.arguments(ActivityExportArgsSchema, location="query")
-@_errors((422, "Invalid filter, or a region outside your scope"))
+@errors(401, 403, (422, "Invalid filter, or a region outside your scope"), bearer=True)
 @blp.doc(
-    security=BEARER,
     responses={
         "200": {
             "description": "every matching activity as CSV (UTF-8 with BOM) or XLSX; the export is audited",
@@ -279,8 +263,7 @@ def export_activities(args: dict) -> Response:
 @blp.get("/activities/<int:activity_id>")
 @token_required
 @blp.response(200, ActivitySchema)
-@_errors((404, "No such activity in your scope"))
-@blp.doc(security=BEARER)
+@errors(401, 403, (404, "No such activity in your scope"), bearer=True)
 def get_activity(activity_id: int):
     """One activity with the volunteers who served (phones masked)."""
     require(api_user(), "activities.read")
@@ -291,8 +274,7 @@ def get_activity(activity_id: int):
 @token_required
 @blp.arguments(ActivityPatchSchema)
 @blp.response(200, ActivitySchema)
-@_errors((404, "No such activity in your scope"), (422, "Invalid input; `fields` says which"))
-@blp.doc(security=BEARER)
+@errors(401, 403, (404, "No such activity in your scope"), (422, "Invalid input; `fields` says which"), bearer=True)
 def update_activity(body: dict, activity_id: int):
     """Change some fields of an activity; fields left out stay as they are."""
     user = api_user()
@@ -312,8 +294,13 @@ def update_activity(body: dict, activity_id: int):
 @token_required
 @blp.arguments(ActivityServicesInputSchema)
 @blp.response(200, ActivitySchema)
-@_errors((404, "No such activity in your scope"), (422, "Unknown, inactive or foreign volunteer, or bad hours"))
-@blp.doc(security=BEARER)
+@errors(
+    401,
+    403,
+    (404, "No such activity in your scope"),
+    (422, "Unknown, inactive or foreign volunteer, or bad hours"),
+    bearer=True,
+)
 def set_services(body: dict, activity_id: int):
     """Replace the list of volunteers who served and their hours.
 

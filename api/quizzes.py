@@ -5,10 +5,10 @@ from dataclasses import asdict
 from flask import abort, current_app
 from flask_smorest import Blueprint
 
+from api.docs import errors
 from api.schemas import (
     DrawRequestSchema,
     DrawSchema,
-    ErrorSchema,
     LangArgsSchema,
     QuizListSchema,
     RespondentHeaderSchema,
@@ -96,9 +96,11 @@ def list_quizzes() -> dict:
 @blp.arguments(DrawRequestSchema)
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(201, DrawSchema)
-@blp.alt_response(404, schema=ErrorSchema, description="No such quiz or community")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, or the region is not a community")
-@blp.alt_response(429, schema=ErrorSchema, description="Too many requests")
+@errors(
+    (404, "No such quiz or community"),
+    (422, "Invalid input, or the region is not a community"),
+    (429, "Too many requests"),
+)
 def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     """Serve a fresh set of questions; answers are never part of it.
 
@@ -124,8 +126,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, DrawSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No respondent token")
-@blp.alt_response(404, schema=ErrorSchema, description="No such draw for this respondent")
+@errors((401, "No respondent token"), (404, "No such draw for this respondent"))
 def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
     """A draw served earlier, e.g. to resume after the app was closed."""
     return _draw_dict(_own_draw(draw_id, headers), args["lang"])
@@ -138,11 +139,13 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(201, ResultSchema)
 @blp.alt_response(200, schema=ResultSchema, description="The same answers were stored before: the stored result")
-@blp.alt_response(401, schema=ErrorSchema, description="No respondent token")
-@blp.alt_response(404, schema=ErrorSchema, description="No such draw for this respondent")
-@blp.alt_response(409, schema=ErrorSchema, description="Expired, or already submitted with other answers")
-@blp.alt_response(422, schema=ErrorSchema, description="Answers that do not fit the draw")
-@blp.alt_response(429, schema=ErrorSchema, description="Too many requests")
+@errors(
+    (401, "No respondent token"),
+    (404, "No such draw for this respondent"),
+    (409, "Expired, or already submitted with other answers"),
+    (422, "Answers that do not fit the draw"),
+    (429, "Too many requests"),
+)
 def submit(headers: dict, body: dict, args: dict, draw_id: str):
     """Score the answers on the server and return per-question feedback.
 
@@ -164,8 +167,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, ResultSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No respondent token")
-@blp.alt_response(404, schema=ErrorSchema, description="No such draw, or not submitted yet")
+@errors((401, "No respondent token"), (404, "No such draw, or not submitted yet"))
 def get_result(headers: dict, args: dict, draw_id: str) -> dict:
     """The scored result of a submitted draw."""
     draw = _own_draw(draw_id, headers)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from flask import abort
 from flask_smorest import Blueprint
 
+from api.docs import errors
 from api.pagination import offset, page_of
-from api.schemas import ErrorSchema, RegionPageSchema, RegionQuerySchema, RegionSchema
+from api.schemas import RegionPageSchema, RegionQuerySchema, RegionSchema
 from webapp.regions import service as regions
 from webapp.regions.models import Region
 
@@ -24,7 +25,7 @@ def list_regions(args: dict) -> dict:
 
 @blp.get("/<code>")
 @blp.response(200, RegionSchema)
-@blp.alt_response(404, schema=ErrorSchema, description="No region has this code")
+@errors((404, "No region has this code"))
 def get_region(code: str) -> Region:
     """One region by its code."""
     region = regions.get_region(code[:32])

@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from flask_smorest import abort as smorest_abort
 from marshmallow import Schema, fields, validate
 
-from api.auth import BEARER, api_user, token_required
-from api.schemas import ErrorSchema
+from api.auth import api_user, token_required
+from api.docs import errors
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
 from webapp.errors import message
@@ -160,20 +160,11 @@ def _period(args: dict) -> Period:
         smorest_abort(422, messages={"query": {"period": [message("unknown_period")]}})
 
 
-ERRORS = (401, 403, 404, 422)
-
-
-def _document_errors(view):
-    for status in ERRORS:
-        view = blp.alt_response(status, schema=ErrorSchema)(view)
-    return blp.doc(security=BEARER)(view)
-
-
 @blp.get("/stats/regions/<code>")
 @token_required
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, RegionStatsSchema)
-@_document_errors
+@errors(401, 403, 404, 422, bearer=True)
 def region_stats(args: dict, code: str) -> dict:
     """A region's indicators against its targets, with its children's."""
     require(api_user(), "stats.read")
@@ -196,7 +187,7 @@ def region_stats(args: dict, code: str) -> dict:
 @token_required
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, TrendSchema)
-@_document_errors
+@errors(401, 403, 404, 422, bearer=True)
 def region_trend(args: dict, code: str) -> dict:
     """Awareness and usage for the twelve months ending with the period."""
     require(api_user(), "stats.read")
@@ -209,7 +200,7 @@ def region_trend(args: dict, code: str) -> dict:
 @token_required
 @blp.arguments(QuestionArgsSchema, location="query")
 @blp.response(200, ItemListSchema)
-@_document_errors
+@errors(401, 403, 404, 422, bearer=True)
 def questions(args: dict) -> dict:
     """Item analysis per question, weakest first."""
     require(api_user(), "stats.read")
@@ -233,7 +224,7 @@ def questions(args: dict) -> dict:
 @token_required
 @blp.arguments(TargetQuerySchema, location="query")
 @blp.response(200, TargetListSchema)
-@_document_errors
+@errors(401, 403, 404, 422, bearer=True)
 def list_targets(args: dict) -> dict:
     """The targets in force for a region and period, each saying where it was set."""
     require(api_user(), "stats.read")
@@ -253,7 +244,7 @@ def list_targets(args: dict) -> dict:
 @token_required
 @blp.arguments(TargetInputSchema)
 @blp.response(200, TargetSchema)
-@_document_errors
+@errors(401, 403, 404, 422, bearer=True)
 def put_target(body: dict) -> dict:
     """Set a target for a region in scope (organizers and admins; audited)."""
     user = api_user()

@@ -14,9 +14,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
-from api.auth import BEARER, api_user, token_required
+from api.auth import api_user, token_required
+from api.docs import BEARER, errors
 from api.pagination import page_of
-from api.schemas import ErrorSchema, PageArgsSchema, PageSchema
+from api.schemas import PageArgsSchema, PageSchema
 from webapp.accounts.permissions import get_in_scope, region_in_scope, require
 from webapp.errors import json_error, message
 from webapp.exports import FORMATS, XLSX_TYPE, table_response
@@ -261,10 +262,7 @@ def _current_data(volunteer: Volunteer) -> dict[str, Any]:
 @token_required
 @blp.arguments(VolunteerQuerySchema, location="query")
 @blp.response(200, VolunteerPageSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid filter")
-@blp.doc(security=BEARER)
+@errors((401, "No valid bearer token"), (403, "The role may not read volunteers"), (422, "Invalid filter"), bearer=True)
 def list_volunteers(args: dict) -> dict | Response:
     """Volunteers in the caller's area, newest first; phones are always masked here."""
     user = api_user()
@@ -285,11 +283,13 @@ def list_volunteers(args: dict) -> dict | Response:
 @token_required
 @blp.arguments(VolunteerInputSchema)
 @blp.response(201, VolunteerSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not register volunteers")
-@blp.alt_response(409, schema=ErrorSchema, description="The phone is registered already; `fields.existing_id`")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not register volunteers"),
+    (409, "The phone is registered already; `fields.existing_id`"),
+    (422, "Invalid input, per field"),
+    bearer=True,
+)
 def create_volunteer(body: dict) -> dict | Response:
     """Register a volunteer; active at once. Consent is required, and a guardian's under 18."""
     user = api_user()
@@ -318,9 +318,7 @@ def create_volunteer(body: dict) -> dict | Response:
         }
     },
 )
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not export volunteers")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid filter or format")
+@errors((401, "No valid bearer token"), (403, "The role may not export volunteers"), (422, "Invalid filter or format"))
 def export_volunteers(args: dict) -> Response:
     """The filtered list as CSV or XLSX; every export is written to the audit log."""
     user = api_user()
@@ -336,10 +334,12 @@ def export_volunteers(args: dict) -> Response:
 @blp.get("/volunteers/<int:volunteer_id>")
 @token_required
 @blp.response(200, VolunteerSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
-@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not read volunteers"),
+    (404, "No such volunteer in the caller's area"),
+    bearer=True,
+)
 def get_volunteer(volunteer_id: int) -> dict:
     """One volunteer; `phone` is whole for staff and admins (audited), null for organizers."""
     user = api_user()
@@ -354,12 +354,14 @@ def get_volunteer(volunteer_id: int) -> dict:
 @token_required
 @blp.arguments(VolunteerPatchSchema)
 @blp.response(200, VolunteerSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not change volunteers")
-@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
-@blp.alt_response(409, schema=ErrorSchema, description="The new phone belongs to another volunteer")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not change volunteers"),
+    (404, "No such volunteer in the caller's area"),
+    (409, "The new phone belongs to another volunteer"),
+    (422, "Invalid input, per field"),
+    bearer=True,
+)
 def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
     """Change some of a volunteer's details; fields left out keep their values."""
     user = api_user()
@@ -382,11 +384,13 @@ def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
 @token_required
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, VolunteerSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not change volunteers")
-@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
-@blp.alt_response(409, schema=ErrorSchema, description="The current status does not allow this move")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not change volunteers"),
+    (404, "No such volunteer in the caller's area"),
+    (409, "The current status does not allow this move"),
+    bearer=True,
+)
 def change_status(body: dict, volunteer_id: int) -> dict | Response:
     """Approve or reject a self-registration, deactivate or reactivate a volunteer."""
     user = api_user()
@@ -405,11 +409,13 @@ def change_status(body: dict, volunteer_id: int) -> dict | Response:
 @token_required
 @blp.arguments(TrainingSchema)
 @blp.response(201, TrainingSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not change volunteers")
-@blp.alt_response(404, schema=ErrorSchema, description="No such volunteer in the caller's area")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not change volunteers"),
+    (404, "No such volunteer in the caller's area"),
+    (422, "Invalid input, per field"),
+    bearer=True,
+)
 def add_training(body: dict, volunteer_id: int) -> Any:
     """Record a training (course, hours, date, certificate)."""
     user = api_user()
@@ -443,9 +449,7 @@ def _team(team: Team, sizes: dict[int, int]) -> dict[str, Any]:
 @token_required
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, TeamPageSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
-@blp.doc(security=BEARER)
+@errors((401, "No valid bearer token"), (403, "The role may not read volunteers"), bearer=True)
 def list_teams(args: dict) -> dict:
     """Volunteer teams (志愿服务队) of the streets and communities in the caller's area."""
     user = api_user()
@@ -460,11 +464,13 @@ def list_teams(args: dict) -> dict:
 @token_required
 @blp.arguments(TeamSchema)
 @blp.response(201, TeamSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not create teams")
-@blp.alt_response(409, schema=ErrorSchema, description="The area has a team with this name")
-@blp.alt_response(422, schema=ErrorSchema, description="Invalid input, per field")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not create teams"),
+    (409, "The area has a team with this name"),
+    (422, "Invalid input, per field"),
+    bearer=True,
+)
 def create_team(body: dict) -> dict | Response:
     """A new team of a street, community or village in the caller's area."""
     user = api_user()
@@ -503,10 +509,12 @@ def _ambassador(ambassador: Any) -> dict[str, Any]:
 @blp.get("/ambassadors/<community_code>")
 @token_required
 @blp.response(200, AmbassadorSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not read volunteers")
-@blp.alt_response(404, schema=ErrorSchema, description="No such community in the caller's area, or no ambassador")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not read volunteers"),
+    (404, "No such community in the caller's area, or no ambassador"),
+    bearer=True,
+)
 def get_ambassador(community_code: str) -> dict:
     """The community's fire-safety ambassador (宣传大使)."""
     require(api_user(), "volunteers.read")
@@ -520,11 +528,13 @@ def get_ambassador(community_code: str) -> dict:
 @token_required
 @blp.arguments(AmbassadorInputSchema)
 @blp.response(200, AmbassadorSchema)
-@blp.alt_response(401, schema=ErrorSchema, description="No valid bearer token")
-@blp.alt_response(403, schema=ErrorSchema, description="The role may not designate ambassadors")
-@blp.alt_response(404, schema=ErrorSchema, description="No such community or volunteer in the caller's area")
-@blp.alt_response(422, schema=ErrorSchema, description="The volunteer is not an active volunteer of this community")
-@blp.doc(security=BEARER)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not designate ambassadors"),
+    (404, "No such community or volunteer in the caller's area"),
+    (422, "The volunteer is not an active volunteer of this community"),
+    bearer=True,
+)
 def designate_ambassador(body: dict, community_code: str) -> dict | Response:
     """Designate the community's one ambassador; an earlier one is replaced."""
     user = api_user()
