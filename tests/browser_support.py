@@ -138,9 +138,16 @@ def assert_language_switch(page: Page, to: str = "English") -> None:
 
 
 def assert_usable_on_a_phone(page: Page) -> None:
-    """Readable type, targets a finger can hit, and a label for every input."""
+    """Readable type, targets a finger can hit, a label for every input, nothing off the side."""
     font_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert font_px >= MIN_FONT_PX, f"body text is {font_px}px on {page.url}"
+
+    sideways = page.evaluate(
+        """() => [document.documentElement, ...document.querySelectorAll('.table-wrap')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1)
+            .map(e => `${e.tagName}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)"""
+    )
+    assert not sideways, f"content wider than the screen on {page.url}: {sideways}"
 
     targets = page.evaluate(
         """selector => [...document.querySelectorAll(selector)]
