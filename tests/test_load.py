@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +33,8 @@ from webapp.stats import rollups
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 100
+#: what a phone sees when the worker serving it dies: the connection drops, or the answer is cut short
+BROKEN = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 SECONDS = 20
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -54,7 +57,7 @@ def load_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
 
 
 @pytest.fixture()
-def gunicorn(load_database: str, tmp_path: Path) -> Iterator[tuple[str, object]]:
+def gunicorn(load_database: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
     app = make_app(load_database)
     context = app.app_context()
     context.push()
@@ -83,7 +86,7 @@ def gunicorn(load_database: str, tmp_path: Path) -> Iterator[tuple[str, object]]
         pass_fds=[listener.fileno()],
     )
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", app
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -93,6 +96,21 @@ def gunicorn(load_database: str, tmp_path: Path) -> Iterator[tuple[str, object]]
         context.pop()
 
 
+def _submit(session: requests.Session, base: str, draw_id: str, answers: list, token: str, errors: list):
+    """Hand in, retrying with the same idempotency key when the connection breaks."""
+    for _try in range(5):
+        try:
+            return session.post(
+                f"{base}/api/v1/draws/{draw_id}/submission",
+                json={"answers": answers},
+                headers={"X-Respondent-Token": token, "Idempotency-Key": f"load-{draw_id}"},
+                timeout=60,
+            )
+        except BROKEN:  # the worker died under this request: a phone would retry
+            errors.append(("submit", "connection"))
+    raise AssertionError(f"could not hand in {draw_id} in five tries")
+
+
 def submitter(base: str, deadline: float, acknowledged: list, errors: list, seed: int) -> None:
     rng = random.Random(seed)
     session = requests.Session()
@@ -100,12 +118,16 @@ def submitter(base: str, deadline: float, acknowledged: list, errors: list, seed
     try:
         while time.monotonic() < deadline:
             headers = {"X-Respondent-Token": token} if token else {}
-            draw = session.post(
-                f"{base}/api/v1/quizzes/awareness-survey/draws",
-                json={"community": COMMUNITY},
-                headers=headers,
-                timeout=60,
-            )
+            try:
+                draw = session.post(
+                    f"{base}/api/v1/quizzes/awareness-survey/draws",
+                    json={"community": COMMUNITY},
+                    headers=headers,
+                    timeout=60,
+                )
+            except BROKEN:
+                errors.append(("draw", "connection"))
+                continue
             if draw.status_code != 201:
                 errors.append(("draw", draw.status_code))
                 continue
@@ -114,13 +136,8 @@ def submitter(base: str, deadline: float, acknowledged: list, errors: list, seed
             answers = [
                 {"position": q["position"], "choices": [rng.randrange(len(q["options"]))]} for q in body["questions"]
             ]
-            result = session.post(
-                f"{base}/api/v1/draws/{body['id']}/submission",
-                json={"answers": answers},
-                headers={"X-Respondent-Token": token},
-                timeout=60,
-            )
-            if result.status_code == 201:
+            result = _submit(session, base, body["id"], answers, token, errors)
+            if result.status_code in (200, 201):
                 acknowledged.append((body["id"], result.json()["n_correct"]))
             else:
                 errors.append(("submit", result.status_code))
@@ -128,26 +145,53 @@ def submitter(base: str, deadline: float, acknowledged: list, errors: list, seed
         session.close()
 
 
-def test_no_acknowledged_submission_is_lost(gunicorn) -> None:
-    base, app = gunicorn
+def run_load(base: str, clients: int, seconds: float, during=None) -> tuple[list, list]:
     acknowledged: list[tuple[str, int]] = []
     errors: list = []
-    deadline = time.monotonic() + SECONDS
+    deadline = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=submitter, args=(base, deadline, acknowledged, errors, i)) for i in range(CLIENTS)
+        threading.Thread(target=submitter, args=(base, deadline, acknowledged, errors, i)) for i in range(clients)
     ]
     for thread in threads:
         thread.start()
+    if during:
+        during()
     for thread in threads:
         thread.join()
-    assert errors == []
-    assert len(acknowledged) > CLIENTS  # every client got through more than once
+    return acknowledged, errors
+
+
+def assert_all_stored_once(acknowledged: list) -> dict:
     stored = dict(db.session.execute(text("SELECT draw_id, n_correct FROM attempts")).all())
-    assert len(stored) == len(acknowledged)
-    assert stored == dict(acknowledged)
-    answers = db.session.execute(text("SELECT count(*) FROM answers")).scalar_one()
-    assert answers == 10 * len(acknowledged)
+    assert len(acknowledged) == len({draw_id for draw_id, _ in acknowledged})
+    assert all(stored.get(draw_id) == n_correct for draw_id, n_correct in acknowledged)
+    assert db.session.execute(text("SELECT count(*) FROM answers")).scalar_one() == 10 * len(stored)
     live = snapshot()
     rollups.rebuild()
     db.session.commit()
     assert snapshot() == live
+    return stored
+
+
+def test_no_acknowledged_submission_is_lost(gunicorn) -> None:
+    base, _master = gunicorn
+    acknowledged, errors = run_load(base, CLIENTS, SECONDS)
+    assert errors == []
+    assert len(acknowledged) > CLIENTS  # every client got through more than once
+    assert assert_all_stored_once(acknowledged) == dict(acknowledged)
+
+
+def test_a_worker_killed_mid_load_loses_no_acknowledged_attempt(gunicorn) -> None:
+    base, master = gunicorn
+
+    def kill_a_worker() -> None:
+        # once requests are flowing, SIGKILL one worker; the master starts another
+        assert requests.get(f"{base}/api/v1/quizzes", timeout=60).status_code == 200
+        workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        os.kill(int(workers[0]), signal.SIGKILL)
+
+    acknowledged, errors = run_load(base, CLIENTS // 2, SECONDS / 2, during=kill_a_worker)
+    assert len(acknowledged) > CLIENTS // 2
+    assert all(status == "connection" for _kind, status in errors)
+    stored = assert_all_stored_once(acknowledged)
+    assert len(stored) >= len(acknowledged)  # a killed request may have been stored unacknowledged
