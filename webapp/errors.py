@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from quizzes.service import QuizError
@@ -25,6 +26,9 @@ MESSAGES: dict[str, Any] = {
     "internal": _l("Something went wrong on our side. Your earlier answers are safe; please try again."),
     "service_unavailable": _l("The service is busy or under maintenance. Please try again shortly."),
     "csrf": _l("The form expired. Please go back, reload the page and send it again."),
+    "storage_unavailable": _l(
+        "We cannot save anything right now. Nothing you sent was saved; please try again in a few minutes."
+    ),
     "quiz_not_found": _l("There is no such quiz."),
     "draw_not_found": _l("We could not find this quiz sitting. Please start the quiz again."),
     "draw_expired": _l("This quiz sitting has closed. Please start the quiz again."),
@@ -153,6 +157,28 @@ def handle_quiz_error(error: QuizError) -> Response | tuple[str, int]:
     return render_template("error.html", status=status, message=message(error.code)), status
 
 
+def handle_storage_error(error: Exception) -> Response | tuple[str, int]:
+    """The database is down, restarting, read-only or full: say so (503) rather than fail (500).
+
+    The transaction is rolled back, so nothing half-written remains; the pool reconnects by
+    itself (pre-ping) once the database is back.
+    """
+    from flask import current_app
+
+    from webapp.extensions import db
+
+    db.session.rollback()
+    current_app.logger.warning("database unavailable: %s", error)
+    if wants_json():
+        response = json_error(503, "storage_unavailable")
+    else:
+        response = current_app.make_response(
+            (render_template("error.html", status=503, message=message("storage_unavailable")), 503)
+        )
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
     from flask import current_app
 
@@ -163,5 +189,7 @@ def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
 def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(QuizError, handle_quiz_error)
+    app.register_error_handler(OperationalError, handle_storage_error)
+    app.register_error_handler(InterfaceError, handle_storage_error)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)
