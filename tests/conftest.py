@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from content.check import Library, load_library
 from webapp import create_app
@@ -32,6 +33,31 @@ COMMUNITY = "DEMO010101"
 def _database_uri(tmp_dir: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     return database_url(url) if url else f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+#: the databases a test that builds its own database runs on
+EMPTY_DATABASE_KINDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@contextmanager
+def empty_database(kind: str, tmp_dir: Path, name: str) -> Iterator[str]:
+    """A new, empty database of ``kind`` for one test: a SQLite file, or a scratch PostgreSQL
+    database beside TEST_DATABASE_URL's, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_dir / f'{name}.db'}"
+        return
+    base = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
+    scratch = f"{base.database}_{name}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        yield base.set(database=scratch).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -21,12 +21,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-from tests.conftest import COMMUNITY, make_app
+from tests.conftest import COMMUNITY, EMPTY_DATABASE_KINDS, empty_database, make_app
 from tests.test_rollups import snapshot
-from webapp.config import database_url
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions
 from webapp.stats import rollups
@@ -36,24 +34,12 @@ CLIENTS = 100
 #: what a phone sees when the worker serving it dies: the connection drops, or the answer is cut short
 BROKEN = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 SECONDS = 20
-DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-@pytest.fixture(params=DATABASES)
+@pytest.fixture(params=EMPTY_DATABASE_KINDS)
 def load_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'load.db'}"
-        return
-    base = make_url(database_url(os.environ["TEST_DATABASE_URL"]))
-    scratch = f"{base.database}_load"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{scratch}"'))
-    yield base.set(database=scratch).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_database(request.param, tmp_path, "load") as uri:
+        yield uri
 
 
 @pytest.fixture()
