@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import abort, current_app
 from flask_smorest import Blueprint
 
-from api.docs import errors
+from api.docs import errors, json_response
 from api.schemas import (
     DrawRequestSchema,
     DrawSchema,
@@ -54,14 +52,14 @@ def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
         "served_at": draw.served_at,
         "deadline_at": draw.deadline_at,
         "expires_at": draw.expires_at,
-        "submitted": draw.attempt is not None,
-        "questions": [asdict(q) for q in quizzes.served_questions(_library(), draw, lang)],
+        "submitted": draw.submitted_at is not None,
+        "questions": quizzes.served_questions(_library(), draw, lang),
         "respondent_token": token,
     }
 
 
-def _result_dict(draw: Draw, lang: str) -> dict:
-    attempt = draw.attempt
+def _result_dict(draw: Draw, submission: quizzes.Submission, lang: str) -> dict:
+    attempt = submission.attempt
     return {
         "draw_id": draw.id,
         "quiz": draw.quiz_slug,
@@ -73,7 +71,7 @@ def _result_dict(draw: Draw, lang: str) -> dict:
         "score": attempt.score,
         "valid": attempt.valid,
         "passed": attempt.passed,
-        "items": [asdict(item) for item in quizzes.feedback(_library(), attempt, lang)],
+        "items": quizzes.feedback_on(_library(), draw, submission.marked, lang),
     }
 
 
@@ -118,8 +116,9 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     draw = quizzes.start_draw(
         _library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
     )
+    body = _draw_dict(draw, args["lang"], token)  # before the commit expires what it reads
     db.session.commit()
-    return _draw_dict(draw, args["lang"], token)
+    return json_response(body, 201)
 
 
 @blp.get("/draws/<draw_id>")
@@ -158,9 +157,10 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
         if answer["position"] in choices:
             raise quizzes.InvalidAnswers(f"position {answer['position']} twice")
         choices[answer["position"]] = answer["choices"]
-    _, created = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
+    submission = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
+    body = _result_dict(draw, submission, args["lang"])
     db.session.commit()
-    return _result_dict(draw, args["lang"]), 201 if created else 200
+    return json_response(body, 201 if submission.created else 200)
 
 
 @blp.get("/draws/<draw_id>/submission")
@@ -173,4 +173,4 @@ def get_result(headers: dict, args: dict, draw_id: str) -> dict:
     draw = _own_draw(draw_id, headers)
     if draw.attempt is None:
         abort(404)
-    return _result_dict(draw, args["lang"])
+    return _result_dict(draw, quizzes.stored_submission(draw.attempt), args["lang"])

@@ -11,14 +11,14 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from content.check import Library
 from quizzes.definitions import QuizDefinition
-from quizzes.engine import AnswerError, DrawnItem, draw_questions, score_items
+from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, score_items
 from quizzes.models import Answer, Attempt, Draw
 from webapp.campaigns.models import Activity
 from webapp.extensions import db
@@ -141,41 +141,95 @@ def _digest(chosen: Sequence[Sequence[str]]) -> str:
     return hashlib.sha256(json.dumps([list(c) for c in chosen]).encode()).hexdigest()
 
 
+class Submission(NamedTuple):
+    attempt: Attempt
+    #: False when an earlier identical submission (or the same idempotency key) was found
+    created: bool
+    #: (chosen option keys, correct) per question in served order, for feedback_on
+    marked: list[tuple[tuple[str, ...], bool]]
+
+
+def stored_submission(attempt: Attempt) -> Submission:
+    """An attempt handed in earlier, marked for feedback."""
+    marked = [(tuple(filter(None, a.chosen.split(","))), a.correct) for a in attempt.answers]
+    return Submission(attempt, False, marked)
+
+
 def submit_draw(
     library: Library,
     draw: Draw,
     choices: Mapping[int, Sequence[int]],
     now: datetime | None = None,
     idempotency_key: str | None = None,
-) -> tuple[Attempt, bool]:
+) -> Submission:
     """Score ``choices`` (option positions per question position) and store the attempt.
 
-    Returns the attempt and whether it was created now. Submitting the same answers
-    again returns the stored attempt, so a retry after a dropped connection is safe; so
-    does a retry carrying the ``idempotency_key`` of the stored attempt, whatever it sends.
+    Submitting the same answers again returns the stored attempt, so a retry after a
+    dropped connection is safe; so does a retry carrying the ``idempotency_key`` of the
+    stored attempt, whatever it sends.
 
     :raises InvalidAnswers: a position the draw does not have.
     :raises AlreadySubmitted: the draw was submitted before with other answers.
     :raises DrawExpired: the draw closed before this submission arrived.
     """
     now = now or utcnow()
-    stored = draw.attempt
+    # submitted_at is set with the attempt, so an open draw needs no look for a stored attempt
+    stored = draw.attempt if draw.submitted_at is not None else None
     if stored is not None and idempotency_key and stored.idempotency_key == idempotency_key:
-        return stored, False
+        return stored_submission(stored)
     try:
         results = score_items(drawn_items(draw), choices, library.bank)
     except AnswerError as exc:
         raise InvalidAnswers(str(exc)) from exc
     digest = _digest([r.chosen for r in results])
-    if draw.attempt is not None:
-        return _same_or_refuse(draw.attempt, digest), False
+    if stored is not None:
+        return stored_submission(_same_or_refuse(stored, digest))
     if now > draw.expires_at:
         raise DrawExpired(draw.id)
+    attempt = _scored_attempt(library, draw, results, now, digest, idempotency_key)
+    answers = [
+        rollups.AnswerFacts(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
+        for r in results
+    ]
+    try:
+        # a savepoint: a concurrent identical submission must not undo the caller's other work
+        with db.session.begin_nested():
+            draw.mark_submitted(now)
+            db.session.add(attempt)
+            attempt.draw = draw
+            db.session.flush()
+            # one executemany rather than ten tracked objects: answers never change afterwards
+            db.session.execute(
+                insert(Answer),
+                [
+                    {
+                        "attempt_id": attempt.id,
+                        "position": i,
+                        "question_id": a.question_id,
+                        "topic": a.topic,
+                        "chosen": ",".join(a.chosen),
+                        "correct": a.correct,
+                    }
+                    for i, a in enumerate(answers)
+                ],
+            )
+            rollups.record_attempt(attempt, draw.respondent, answers)
+    except IntegrityError:
+        stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
+        if idempotency_key and stored.idempotency_key == idempotency_key:
+            return stored_submission(stored)
+        return stored_submission(_same_or_refuse(stored, digest))
+    return Submission(attempt, True, [(r.chosen, r.correct) for r in results])
+
+
+def _scored_attempt(
+    library: Library, draw: Draw, results: Sequence[ItemResult], now: datetime, digest: str, key: str | None
+) -> Attempt:
     quiz = library.quizzes.get(draw.quiz_slug)
     n_correct = sum(r.correct for r in results)
     complete = all(r.answered for r in results)
     on_time = draw.deadline_at is None or now <= draw.deadline_at
-    attempt = Attempt(
+    return Attempt(
         respondent_id=draw.respondent_id,
         community_id=draw.community_id,
         activity_id=draw.activity_id,
@@ -189,32 +243,8 @@ def submit_draw(
         valid=complete and on_time,
         passed=complete and on_time and quiz is not None and n_correct >= quiz.pass_mark * len(results),
         answers_digest=digest,
-        idempotency_key=idempotency_key,
-        answers=[
-            Answer(
-                position=i,
-                question_id=r.question_id,
-                topic=library.bank.questions[r.question_id].topic,
-                chosen=",".join(r.chosen),
-                correct=r.correct,
-            )
-            for i, r in enumerate(results)
-        ],
+        idempotency_key=key,
     )
-    try:
-        # a savepoint: a concurrent identical submission must not undo the caller's other work
-        with db.session.begin_nested():
-            draw.mark_submitted(now)
-            db.session.add(attempt)
-            attempt.draw = draw
-            db.session.flush()
-            rollups.record_attempt(attempt, draw.respondent)
-    except IntegrityError:
-        stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
-        if idempotency_key and stored.idempotency_key == idempotency_key:
-            return stored, False
-        return _same_or_refuse(stored, digest), False
-    return attempt, True
 
 
 def _same_or_refuse(stored: Attempt, digest: str) -> Attempt:
@@ -223,14 +253,12 @@ def _same_or_refuse(stored: Attempt, digest: str) -> Attempt:
     return stored
 
 
-@dataclass(frozen=True)
-class ServedOption:
+class ServedOption(TypedDict):
     position: int
     text: str
 
 
-@dataclass(frozen=True)
-class ServedQuestion:
+class ServedQuestion(TypedDict):
     """A question as the resident sees it before answering: no keys, no correctness."""
 
     position: int
@@ -239,25 +267,27 @@ class ServedQuestion:
     options: list[ServedOption]
 
 
+# Plain dicts rather than dataclasses: templates read them the same way, and the API sends
+# them as they are, where converting dataclasses cost more than the rest of a draw.
+
+
 def served_questions(library: Library, draw: Draw, lang: str) -> list[ServedQuestion]:
     questions = []
-    for position, item in enumerate(drawn_items(draw)):
-        question = library.bank.questions[item.question_id]
-        options = [ServedOption(i, question.option(key).text[lang]) for i, key in enumerate(item.option_keys)]
-        questions.append(ServedQuestion(position, question.type, question.stem[lang], options))
+    for position, item in enumerate(draw.items):
+        question = library.bank.questions[item["q"]]
+        options = [{"position": i, "text": question.option(key).text[lang]} for i, key in enumerate(item["o"])]
+        questions.append({"position": position, "type": question.type, "stem": question.stem[lang], "options": options})
     return questions
 
 
-@dataclass(frozen=True)
-class FeedbackOption:
+class FeedbackOption(TypedDict):
     position: int
     text: str
     chosen: bool
     correct: bool
 
 
-@dataclass(frozen=True)
-class Feedback:
+class Feedback(TypedDict):
     """One question after submission: what was chosen, what was right, and why."""
 
     position: int
@@ -273,27 +303,35 @@ class Feedback:
 
 
 def feedback(library: Library, attempt: Attempt, lang: str) -> list[Feedback]:
-    items = drawn_items(attempt.draw)
+    """The feedback on a stored attempt."""
+    return feedback_on(library, attempt.draw, stored_submission(attempt).marked, lang)
+
+
+def feedback_on(
+    library: Library, draw: Draw, marked: Sequence[tuple[Sequence[str], bool]], lang: str
+) -> list[Feedback]:
+    """Feedback per served question, given (chosen option keys, correct) for each in order."""
     result = []
-    for answer, item in zip(attempt.answers, items, strict=True):
-        question = library.bank.questions[item.question_id]
-        chosen = set(filter(None, answer.chosen.split(",")))
+    for position, (item, (chosen, correct)) in enumerate(zip(draw.items, marked, strict=True)):
+        question = library.bank.questions[item["q"]]
         lesson = library.catalog.lesson(question.lesson, lang)
+        options = []
+        for i, key in enumerate(item["o"]):
+            option = question.option(key)
+            chosen_here = key in chosen
+            options.append({"position": i, "text": option.text[lang], "chosen": chosen_here, "correct": option.correct})
         result.append(
-            Feedback(
-                position=answer.position,
-                question_id=question.id,
-                type=question.type,
-                stem=question.stem[lang],
-                options=[
-                    FeedbackOption(i, question.option(key).text[lang], key in chosen, question.option(key).correct)
-                    for i, key in enumerate(item.option_keys)
-                ],
-                answered=bool(chosen),
-                correct=answer.correct,
-                explanation=question.explanation[lang],
-                lesson_slug=question.lesson,
-                lesson_title=lesson.title if lesson else question.lesson,
-            )
+            {
+                "position": position,
+                "question_id": question.id,
+                "type": question.type,
+                "stem": question.stem[lang],
+                "options": options,
+                "answered": bool(chosen),
+                "correct": correct,
+                "explanation": question.explanation[lang],
+                "lesson_slug": question.lesson,
+                "lesson_title": lesson.title if lesson else question.lesson,
+            }
         )
     return result

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import TextClause, delete, select, text, update
@@ -39,7 +39,7 @@ class SurveyFacts:
     score: float
     passed: bool
     #: (question id, topic, chosen option keys, correct) per answer
-    answers: tuple[tuple[str, str, tuple[str, ...], bool], ...]
+    answers: tuple[AnswerFacts, ...]
 
 
 def survey_increments(facts: SurveyFacts, firsts: tuple[str, ...]) -> list[Increment]:
@@ -165,25 +165,38 @@ def record_lesson_completion(completion: LessonCompletion, respondent: Responden
     _upsert(increments)
 
 
-def attempt_facts(attempt: Attempt, answers: Iterable[Answer], month: str) -> SurveyFacts:
+class AnswerFacts(NamedTuple):
+    """What one answer contributes: read from a stored answer, or from a fresh submission."""
+
+    question_id: str
+    topic: str
+    chosen: tuple[str, ...]
+    correct: bool
+
+
+def stored_answer_facts(answer: Any) -> AnswerFacts:
+    return AnswerFacts(answer.question_id, answer.topic, tuple(filter(None, answer.chosen.split(","))), answer.correct)
+
+
+def attempt_facts(attempt: Attempt, answers: Iterable[AnswerFacts], month: str) -> SurveyFacts:
     return SurveyFacts(
         community_id=attempt.community_id,
         month=month,
         valid=attempt.valid,
         score=attempt.score,
         passed=attempt.passed,
-        answers=tuple((a.question_id, a.topic, tuple(filter(None, a.chosen.split(","))), a.correct) for a in answers),
+        answers=tuple(answers),
     )
 
 
-def record_attempt(attempt: Attempt, respondent: Respondent) -> None:
+def record_attempt(attempt: Attempt, respondent: Respondent, answers: Iterable[AnswerFacts]) -> None:
     """A quiz was handed in: the respondent is reached; a survey also counts for awareness."""
     month = _month(attempt.submitted_at)
     increments = reach_increments(
         attempt.community_id, month, _advance(respondent, "last_reached_month", month), "reached"
     )
     if attempt.kind == "survey":
-        facts = attempt_facts(attempt, attempt.answers, month)
+        facts = attempt_facts(attempt, answers, month)
         firsts = _advance(respondent, "last_survey_month", month) if attempt.valid else ()
         increments += survey_increments(facts, firsts)
     _upsert(increments)
@@ -253,7 +266,8 @@ def rebuild() -> int:
             )
         if kind == "attempt" and row.kind == "survey":
             firsts = advance(respondent_id, "last_survey_month", month) if row.valid else ()
-            increments += survey_increments(attempt_facts(row, answers.get(row.id, []), month), firsts)
+            facts = attempt_facts(row, map(stored_answer_facts, answers.get(row.id, [])), month)
+            increments += survey_increments(facts, firsts)
         for model, key, amounts in increments:
             for column, amount in amounts.items():
                 totals[(model, key)][column] += amount
