@@ -16,7 +16,7 @@ from webapp.extensions import db
 from webapp.regions.models import Region
 from webapp.regions.service import get_region
 from webapp.stats import targets as target_service
-from webapp.stats.dashboard import build_dashboard, trend
+from webapp.stats.dashboard import recent_dashboard, trend
 from webapp.stats.items import item_analysis
 from webapp.stats.periods import Period, PeriodError, parse_period, period_of
 from webapp.timeutil import utcnow
@@ -91,6 +91,9 @@ class RegionStatsSchema(Schema):
     volunteers = fields.Nested(VolunteerFiguresSchema, required=True)
     activities = fields.List(fields.Nested(ActivityCountSchema), required=True)
     children = fields.List(fields.Nested(ChildSchema), required=True)
+    computed_at = fields.DateTime(
+        required=True, metadata={"description": "when these figures were read; they are kept up to DASHBOARD_MAX_AGE_SECONDS (60 by default)"}
+    )
 
 
 class TrendPointSchema(Schema):
@@ -169,7 +172,7 @@ def region_stats(args: dict, code: str) -> dict:
     """A region's indicators against its targets, with its children's."""
     require(api_user(), "stats.read")
     region, period = _region_in_scope(code), _period(args)
-    board = build_dashboard(region, period, current_app.extensions["library"])
+    board = recent_dashboard(region, period)
     return {
         "region": region,
         "period": period.key,
@@ -180,6 +183,7 @@ def region_stats(args: dict, code: str) -> dict:
             {"channel": c, "kind": k, "activities": n, "participants": p} for (c, k), (n, p) in board.activities.items()
         ],
         "children": [{"region": child, "indicators": figures} for child, figures in board.children],
+        "computed_at": board.computed_at,
     }
 
 

@@ -98,6 +98,8 @@ def make_app(database_uri: str, **config) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test",
+        # tests change data between page views; the one test of keeping dashboards sets it
+        "DASHBOARD_MAX_AGE_SECONDS": 0,
     }
     settings.update(config)
     app = create_app(settings)

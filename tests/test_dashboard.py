@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -45,6 +46,22 @@ def test_drill_down_shows_inherited_stretch_target(as_user, answers) -> None:
     page = as_user("admin").get("/staff/stats?region=DEMO020101&period=2026-11").get_data(as_text=True)
     assert "100.0%" in page and "目标 90%" in page
     assert "青山区" in page  # where the target was set
+
+
+def test_dashboard_is_kept_for_its_max_age_and_says_when_it_was_read(as_user, answers, app, library) -> None:
+    app.config["DASHBOARD_MAX_AGE_SECONDS"] = 60
+    admin = as_user("admin")
+    first = admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
+    assert "77.5%" in first and "数据截至" in first and "最多每 60 秒重新读取一次" in first
+    survey(library, person("DEMO010101"), "DEMO010101", 0, NOV)
+    db.session.commit()
+    kept = admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
+    assert "77.5%" in kept  # read less than a minute ago: shown as it was
+    boards = app.extensions["dashboards"]
+    for key, board in boards.items():  # as if a minute had passed
+        boards[key] = replace(board, computed_at=board.computed_at - timedelta(seconds=61))
+    fresh = admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
+    assert "62.0%" in fresh  # (0.9 + 0.7 + 0.5 + 1.0 + 0) / 5
 
 
 def test_children_sort_by_awareness(as_user, answers) -> None:

@@ -69,6 +69,8 @@ def from_environment() -> dict[str, Any]:
         "SUBMIT_GRACE_SECONDS": int(os.environ.get("SUBMIT_GRACE_SECONDS", "60")),
         #: after the time limit plus this, a draw is closed and a submission is refused
         "DRAW_EXPIRY_SECONDS": int(os.environ.get("DRAW_EXPIRY_SECONDS", "7200")),
+        #: a dashboard read less than this many seconds ago is shown again as it was (0: always read)
+        "DASHBOARD_MAX_AGE_SECONDS": int(os.environ.get("DASHBOARD_MAX_AGE_SECONDS", "60")),
         "API_TITLE": "消防宣传 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,7 +15,22 @@ CHILD_LEVELS = {"city": ("district",), "district": ("street",), "street": ("comm
 LEAF_LEVELS = ("community", "village")
 
 
-class Region(db.Model):
+class RegionNames:
+    """What a region says of itself, for the model and for copies of it alike."""
+
+    name_zh: str
+    name_en: str
+    level: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.level in LEAF_LEVELS
+
+
+class Region(RegionNames, db.Model):
     __tablename__ = "regions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,12 +54,24 @@ class Region(db.Model):
         Index("ix_regions_level", "level"),
     )
 
-    def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.level in LEAF_LEVELS
-
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name_zh}>"
+
+
+@dataclass(frozen=True)
+class RegionView(RegionNames):
+    """A region's columns copied out of the session, for figures kept beyond one request."""
+
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent_id: int | None
+    population: int | None
+    path: str
+    is_demo: bool
+
+    @classmethod
+    def of(cls, region: Region) -> RegionView:
+        return cls(**{name: getattr(region, name) for name in cls.__dataclass_fields__})

@@ -149,27 +149,65 @@ def with_targets(indicators: Indicators, targets: dict[str, TargetValue]) -> Ind
     )
 
 
-def region_indicators(region: Region, period: Period) -> Indicators:
+def pooled(sums: Iterable[Sums]) -> Sums:
     total = Sums()
-    for sums in community_sums(leaf_communities(region), period).values():
-        total.add(sums)
-    return with_targets(indicators_from(total), targets_for(region, period))
+    for one in sums:
+        total.add(one)
+    return total
 
 
-def children_indicators(region: Region, period: Period) -> list[tuple[Region, Indicators]]:
+def region_indicators(region: Region, period: Period, per_community: dict[int, Sums] | None = None) -> Indicators:
+    """``per_community``: the subtree's ``community_sums``, when the caller has them already."""
+    if per_community is None:
+        per_community = community_sums(leaf_communities(region), period)
+    return with_targets(indicators_from(pooled(per_community.values())), targets_for(region, period))
+
+
+def children_indicators(
+    region: Region,
+    period: Period,
+    communities: list[Region] | None = None,
+    per_community: dict[int, Sums] | None = None,
+) -> list[tuple[Region, Indicators]]:
     """Each child's indicators, from one pass over the communities of the whole subtree."""
     children = db.session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code)).scalars()
     children = list(children)
-    communities = leaf_communities(region)
-    per_community = community_sums(communities, period)
+    if communities is None:
+        communities = leaf_communities(region)
+    if per_community is None:
+        per_community = community_sums(communities, period)
+    totals = {child.id: Sums() for child in children}
+    for community in communities:
+        # the path below the region starts with the id of the child the community lies under
+        child_id = int(community.path[len(region.path) :].split("/", 1)[0])
+        totals[child_id].add(per_community[community.id])
     targets = targets_for_many(children, period)
-    result = []
-    for child in children:
-        total = Sums()
-        for community in communities:
-            if community.path.startswith(child.path):
-                total.add(per_community[community.id])
-        result.append((child, with_targets(indicators_from(total), targets[child.id])))
+    return [(child, with_targets(indicators_from(totals[child.id]), targets[child.id])) for child in children]
+
+
+def month_sums(region: Region, months: list[str], population: int) -> dict[str, Sums]:
+    """Month by month over the subtree: one grouped query per rollup table, whatever its size."""
+    subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
+    result = {month: Sums(population=population) for month in months}
+    survey = db.session.execute(
+        select(
+            SurveyRollup.month,
+            *(func.sum(getattr(SurveyRollup, k)) for k in SURVEY_SUMS),
+            func.sum(SurveyRollup.invalid),
+        )
+        .where(SurveyRollup.community_id.in_(subtree), SurveyRollup.month.in_(months), SurveyRollup.scope == "month")
+        .group_by(SurveyRollup.month)
+    )
+    for month, *values, invalid in survey:
+        result[month].survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)}
+        result[month].invalid = int(invalid or 0)
+    reach = db.session.execute(
+        select(ReachRollup.month, func.sum(ReachRollup.active), func.sum(ReachRollup.reached))
+        .where(ReachRollup.community_id.in_(subtree), ReachRollup.month.in_(months), ReachRollup.scope == "month")
+        .group_by(ReachRollup.month)
+    )
+    for month, active, reached in reach:
+        result[month].active, result[month].reached = int(active or 0), int(reached or 0)
     return result
 
 
@@ -194,8 +232,11 @@ class VolunteerFigures:
     service_hours: float
 
 
-def volunteer_figures(region: Region, period: Period) -> VolunteerFigures:
-    """Active volunteers now (share of residents, trained share) and service hours in the period."""
+def volunteer_figures(region: Region, period: Period, population: int | None = None) -> VolunteerFigures:
+    """Active volunteers now (share of residents, trained share) and service hours in the period.
+
+    ``population``: the subtree's, when the caller has added it up already.
+    """
     in_subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
     active = select(Volunteer.id).where(Volunteer.status == "active", Volunteer.community_id.in_(in_subtree))
     n_active = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
@@ -208,7 +249,8 @@ def volunteer_figures(region: Region, period: Period) -> VolunteerFigures:
         .join(Activity, ServiceRecord.activity_id == Activity.id)
         .where(Activity.community_id.in_(in_subtree), Activity.held_on >= start, Activity.held_on < after)
     ).scalar_one()
-    population = sum(c.population or 0 for c in leaf_communities(region))
+    if population is None:
+        population = sum(c.population or 0 for c in leaf_communities(region))
     targets = targets_for(region, period)
     share_target = targets["volunteer_share"].value if "volunteer_share" in targets else None
     return VolunteerFigures(

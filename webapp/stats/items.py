@@ -9,7 +9,7 @@ who know from those who don't.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 
@@ -48,10 +48,31 @@ def point_biserial(n: int, correct: int, total: float, total_sq: float, total_co
     return (mean_right - mean_wrong) / sd * math.sqrt(p * (1 - p))
 
 
-def item_analysis(region: Region, period: Period, library: Library) -> list[ItemStats]:
-    """Every question answered in the subtree and period, weakest first."""
-    communities = select(Region.id).where(Region.path.like(f"{region.path}%"))
-    where = (QuestionRollup.community_id.in_(communities), QuestionRollup.month.in_(period.months))
+def _subtree(region: Region):
+    return select(Region.id).where(Region.path.like(f"{region.path}%"))
+
+
+def _wrong_choices(region: Region, period: Period, library: Library, question_ids=None) -> dict[str, tuple[str, int]]:
+    """The wrong option chosen most often per question (of ``question_ids``, or all)."""
+    stmt = (
+        select(OptionRollup.question_id, OptionRollup.option_key, func.sum(OptionRollup.chosen))
+        .where(OptionRollup.community_id.in_(_subtree(region)), OptionRollup.month.in_(period.months))
+        .group_by(OptionRollup.question_id, OptionRollup.option_key)
+    )
+    if question_ids is not None:
+        stmt = stmt.where(OptionRollup.question_id.in_(question_ids))
+    wrong: dict[str, tuple[str, int]] = {}
+    for question_id, key, count in db.session.execute(stmt):
+        question = library.bank.questions.get(question_id)
+        if question is None or key in question.correct_keys:
+            continue
+        if count and (question_id not in wrong or count > wrong[question_id][1]):
+            wrong[question_id] = (key, int(count))
+    return wrong
+
+
+def _question_stats(region: Region, period: Period, library: Library) -> list[ItemStats]:
+    """Every question answered in the subtree and period, weakest first, without common wrong options."""
     rows = db.session.execute(
         select(
             QuestionRollup.question_id,
@@ -61,21 +82,9 @@ def item_analysis(region: Region, period: Period, library: Library) -> list[Item
             func.sum(QuestionRollup.total_sq_sum),
             func.sum(QuestionRollup.total_sum_correct),
         )
-        .where(*where)
+        .where(QuestionRollup.community_id.in_(_subtree(region)), QuestionRollup.month.in_(period.months))
         .group_by(QuestionRollup.question_id)
     ).all()
-    chosen = db.session.execute(
-        select(OptionRollup.question_id, OptionRollup.option_key, func.sum(OptionRollup.chosen))
-        .where(OptionRollup.community_id.in_(communities), OptionRollup.month.in_(period.months))
-        .group_by(OptionRollup.question_id, OptionRollup.option_key)
-    ).all()
-    wrong: dict[str, tuple[str, int]] = {}
-    for question_id, key, count in chosen:
-        question = library.bank.questions.get(question_id)
-        if question is None or key in question.correct_keys:
-            continue
-        if count and (question_id not in wrong or count > wrong[question_id][1]):
-            wrong[question_id] = (key, int(count))
     items = []
     for question_id, n, right, total, total_sq, total_right in rows:
         question = library.bank.questions.get(question_id)
@@ -89,7 +98,7 @@ def item_analysis(region: Region, period: Period, library: Library) -> list[Item
                 lesson=question.lesson,
                 correct=share(right, n),
                 discrimination=point_biserial(n, right, float(total), float(total_sq), float(total_right)),
-                common_wrong=wrong.get(question_id),
+                common_wrong=None,
             )
         )
     return sorted(
@@ -97,6 +106,21 @@ def item_analysis(region: Region, period: Period, library: Library) -> list[Item
     )
 
 
-def weakest_points(items: list[ItemStats], how_many: int = 10) -> list[ItemStats]:
-    """The questions answered worst among those with enough answers: what to teach next."""
-    return [item for item in items if item.correct.n >= MIN_ANSWERS][:how_many]
+def item_analysis(region: Region, period: Period, library: Library) -> list[ItemStats]:
+    """Every question answered in the subtree and period, weakest first."""
+    wrong = _wrong_choices(region, period, library)
+    items = _question_stats(region, period, library)
+    return [replace(item, common_wrong=wrong.get(item.question_id)) for item in items]
+
+
+def weakest_points(region: Region, period: Period, library: Library, how_many: int = 10) -> list[ItemStats]:
+    """The questions answered worst among those with enough answers: what to teach next.
+
+    Common wrong options are looked up for these few only: over a city, the option
+    rollups are the largest table the dashboard would otherwise read in full.
+    """
+    weakest = [item for item in _question_stats(region, period, library) if item.correct.n >= MIN_ANSWERS][:how_many]
+    if not weakest:
+        return []
+    wrong = _wrong_choices(region, period, library, [item.question_id for item in weakest])
+    return [replace(item, common_wrong=wrong.get(item.question_id)) for item in weakest]

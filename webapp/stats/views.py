@@ -15,7 +15,7 @@ from webapp.i18n import current_lang
 from webapp.regions.models import Region
 from webapp.regions.service import get_region
 from webapp.stats import tables
-from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, build_dashboard, sort_children
+from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_dashboard, sort_children
 from webapp.stats.items import item_analysis
 from webapp.stats.labels import INDICATOR_LABELS, INDICATOR_NOTES, interval, percent, period_label, status_label
 from webapp.stats.periods import Period, PeriodError, parse_period, period_of
@@ -81,7 +81,7 @@ def dashboard() -> str:
     require(current_user, "stats.read")
     region, (period, bad_period) = chosen_region(), chosen_period()
     sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
-    board = build_dashboard(region, period, current_app.extensions["library"])
+    board = recent_dashboard(region, period)
     children = sort_children(board.children, sort, current_lang())
     return render_template(
         "stats/dashboard.html",
@@ -117,7 +117,7 @@ def export(fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     region, (period, _bad) = chosen_region(), chosen_period()
-    board = build_dashboard(region, period, current_app.extensions["library"])
+    board = recent_dashboard(region, period)
     headers, rows = tables.children_table(board, current_lang())
     record(current_user, "stats.export", region, details={"period": period.key, "format": fmt}, row_count=len(rows))
     db.session.commit()
@@ -129,7 +129,7 @@ def export(fmt: str) -> Response:
 def report() -> str:
     require(current_user, "stats.read")
     region, (period, bad_period) = chosen_region(), chosen_period()
-    board = build_dashboard(region, period, current_app.extensions["library"])
+    board = recent_dashboard(region, period)
     return render_template(
         "stats/report.html",
         board=board,
