@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from content.check import Library
 from quizzes.models import Answer, Attempt, Draw
-from tests.conftest import COMMUNITY, csrf_token
+from tests.conftest import COMMUNITY, CSRF_RE, csrf_token
 from webapp.extensions import db
 
 
@@ -93,6 +93,22 @@ def test_lesson_page_has_body_and_check(resident: FlaskClient, library: Library)
     lesson = library.catalog.lesson("oil-pan-fire", "zh_Hans")
     assert lesson.title in page and lesson.html in page
     assert "/quizzes/check-oil-pan-fire/start" in page
+
+
+def test_kept_lesson_page_carries_each_reader_their_own_form_token(app, library: Library) -> None:
+    readers = [app.test_client() for _ in range(2)]
+    tokens = []
+    for reader in readers:
+        reader.get(f"/c/{COMMUNITY}")
+        page = reader.get("/lessons/oil-pan-fire").get_data(as_text=True)
+        assert "{{form-token}}" not in page
+        tokens.append(CSRF_RE.search(page).group(1))
+    assert tokens[0] != tokens[1]  # the second page came from the kept copy, with its own token
+    for reader, token in zip(readers, tokens, strict=True):
+        started = reader.post("/quizzes/check-oil-pan-fire/start", data={"csrf_token": token})
+        assert started.status_code == 303
+    newcomer = app.test_client().get("/lessons/oil-pan-fire").get_data(as_text=True)
+    assert "csrf_token" not in newcomer and "请先选择您所在的社区" in newcomer
 
 
 def test_missing_lesson_is_404(client: FlaskClient) -> None:

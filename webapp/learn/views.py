@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.datastructures import MultiDict
 
 from content.check import Library
@@ -116,15 +118,34 @@ def lesson(slug: str) -> str:
     found = library().catalog.lesson(slug, current_lang())
     if found is None:
         abort(404)
+    community = chosen_community()
+    if current_user.is_authenticated or set(request.args) - {"lang"}:  # staff see their own menu
+        return _render_lesson(found, community is not None, csrf_token)
+    # Signed out, a lesson page is the same for every reader but for the form's token: the
+    # catalog is fixed at start-up, so each worker renders it once and fills the token in.
+    key = (slug, current_lang(), request.args.get("lang"), community is not None)
+    kept = current_app.extensions.setdefault("lesson_pages", {})
+    if key not in kept:
+        kept[key] = _render_lesson(found, community is not None, lambda: FORM_TOKEN_MARK)
+    page = kept[key]
+    return page.replace(FORM_TOKEN_MARK, csrf_token()) if FORM_TOKEN_MARK in page else page
+
+
+#: stands for the CSRF token in a kept lesson page; not something a token can contain
+FORM_TOKEN_MARK = "{{form-token}}"
+
+
+def _render_lesson(found, has_community: bool, form_token) -> str:
     catalog = library().catalog
-    related = [other for other in catalog.find_lessons(current_lang(), topic=found.topic) if other.slug != slug]
+    related = [other for other in catalog.find_lessons(current_lang(), topic=found.topic) if other.slug != found.slug]
     return render_template(
         "learn/lesson.html",
         lesson=found,
         topic=catalog.taxonomy.topics[found.topic],
         related=related,
-        check_slug=f"check-{slug}",
-        community=chosen_community(),
+        check_slug=f"check-{found.slug}",
+        community=has_community,
+        csrf_token=form_token,
     )
 
 
