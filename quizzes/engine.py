@@ -8,6 +8,7 @@ it is correct. Scoring maps positions back through the stored order.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -47,11 +48,13 @@ def _pick(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> list[str]:
     if not quiz.strata:
         return rng.sample(list(quiz.pool), quiz.n_questions)
     chosen: list[str] = []
+    pool = frozenset(quiz.pool)
     for topic, quota in _quotas(quiz.strata, quiz.n_questions, rng).items():
-        available = [q for q in bank.by_topic.get(topic, ()) if q in quiz.pool]
+        available = [q for q in bank.by_topic.get(topic, ()) if q in pool]
         chosen.extend(rng.sample(available, min(quota, len(available))))
     # a thin topic leaves a gap: fill it from the rest of the pool
-    rest = [q for q in quiz.pool if q not in set(chosen)]
+    taken = set(chosen)
+    rest = [q for q in quiz.pool if q not in taken]
     chosen.extend(rng.sample(rest, quiz.n_questions - len(chosen)))
     rng.shuffle(chosen)
     return chosen
@@ -62,7 +65,8 @@ def draw_questions(quiz: QuizDefinition, bank: Bank, rng: random.Random | None =
 
     True/false choices keep their natural order (true, then false).
     """
-    rng = rng or random.SystemRandom()
+    # seeded from the system's randomness once per sitting, not a system call per choice
+    rng = rng or random.Random(secrets.randbits(128))
     items = []
     for question_id in _pick(quiz, bank, rng):
         keys = [option.key for option in bank.questions[question_id].options]

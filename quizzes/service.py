@@ -112,6 +112,7 @@ def start_draw(
         kind=quiz.kind,
         respondent=respondent,
         community=community,
+        community_id=community.id,
         activity_id=activity.id if activity else None,
         content_version=library.catalog.version,
         items=[{"q": item.question_id, "o": list(item.option_keys)} for item in draw_questions(quiz, library.bank)],
@@ -120,8 +121,8 @@ def start_draw(
         expires_at=now + (limit or timedelta()) + timing.expiry,
     )
     db.session.add(draw)
-    db.session.flush()
     rollups.record_draw(draw)
+    db.session.flush()  # after record_draw: a new respondent is inserted with its month set
     return draw
 
 

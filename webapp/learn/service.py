@@ -28,9 +28,9 @@ def find_respondent(token: str | None) -> Respondent | None:
 def enroll_respondent(community: Region) -> tuple[Respondent, str]:
     """A new anonymous respondent in ``community``; the token is returned once, never stored."""
     token = secrets.token_urlsafe(32)
-    respondent = Respondent(token_hash=hash_token(token), community=community)
+    # stored with whatever the request adds next, in one flush
+    respondent = Respondent(token_hash=hash_token(token), community=community, community_id=community.id)
     db.session.add(respondent)
-    db.session.flush()
     return respondent, token
 
 
@@ -42,13 +42,14 @@ def respondent_for(token: str | None, community: Region) -> tuple[Respondent, st
     respondent = find_respondent(token)
     if respondent is None:
         return enroll_respondent(community)
-    respondent.community = community
-    db.session.flush()  # later steps read community_id
+    respondent.community, respondent.community_id = community, community.id  # later steps read community_id
     return respondent, None
 
 
 def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | None = None) -> None:
     """Record that the respondent finished a lesson; finishing it again changes nothing."""
+    if respondent.id is None:  # enrolled in this request: the completion needs its id
+        db.session.flush()
     done = db.session.execute(
         select(LessonCompletion.id).where(
             LessonCompletion.respondent_id == respondent.id, LessonCompletion.lesson_slug == lesson_slug
