@@ -42,11 +42,6 @@ class Draw(db.Model):
 
     __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"),)
 
-    def mark_submitted(self, when: datetime) -> None:
-        if self.submitted_at is not None:
-            raise ValueError("this draw was already submitted")
-        self.submitted_at = when
-
 
 class Attempt(db.Model):
     """A scored submission of a draw."""

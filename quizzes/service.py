@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypedDict
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from content.check import Library
 from quizzes.definitions import QuizDefinition
@@ -192,34 +192,39 @@ def submit_draw(
         rollups.AnswerFacts(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
         for r in results
     ]
-    try:
-        # a savepoint: a concurrent identical submission must not undo the caller's other work
-        with db.session.begin_nested():
-            draw.mark_submitted(now)
-            db.session.add(attempt)
-            attempt.draw = draw
-            db.session.flush()
-            # one executemany rather than ten tracked objects: answers never change afterwards
-            db.session.execute(
-                insert(Answer),
-                [
-                    {
-                        "attempt_id": attempt.id,
-                        "position": i,
-                        "question_id": a.question_id,
-                        "topic": a.topic,
-                        "chosen": ",".join(a.chosen),
-                        "correct": a.correct,
-                    }
-                    for i, a in enumerate(answers)
-                ],
-            )
-            rollups.record_attempt(attempt, draw.respondent, answers)
-    except IntegrityError:
+    # Claiming the draw is the first write: a concurrent submission of the same draw waits
+    # for it and then finds the draw taken (and SQLite takes its write lock before reading).
+    claimed = db.session.execute(
+        update(Draw)
+        .where(Draw.id == draw.id, Draw.submitted_at.is_(None))
+        .values(submitted_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
         stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
         if idempotency_key and stored.idempotency_key == idempotency_key:
             return stored_submission(stored)
         return stored_submission(_same_or_refuse(stored, digest))
+    set_committed_value(draw, "submitted_at", now)
+    attempt.draw_id = draw.id
+    db.session.add(attempt)
+    db.session.flush()
+    # one executemany rather than ten tracked objects: answers never change afterwards
+    db.session.execute(
+        insert(Answer),
+        [
+            {
+                "attempt_id": attempt.id,
+                "position": i,
+                "question_id": a.question_id,
+                "topic": a.topic,
+                "chosen": ",".join(a.chosen),
+                "correct": a.correct,
+            }
+            for i, a in enumerate(answers)
+        ],
+    )
+    rollups.record_attempt(attempt, draw.respondent, answers)
     return Submission(attempt, True, [(r.chosen, r.correct) for r in results])
 
 

@@ -74,15 +74,24 @@ def seed_demo_attempts(
     weights = [c.population or 1 for c in communities]
     end = utcnow().replace(hour=4, minute=0, second=0, microsecond=0)
     lessons = list(library.catalog.lessons)
-    made = 0
+    made = residents = 0
     while made < attempts:
         community = rng.choices(communities, weights)[0]
         respondent, _token = learn.enroll_respondent(community)
         days_ago = int(rng.triangular(0, 365, 30))  # more activity recently, as a campaign builds
         when = end - timedelta(days=days_ago, minutes=rng.randrange(600))
         skill = base[community.id] + 0.08 * (365 - days_ago) / 365 + rng.gauss(0, 0.08)
+        residents += 1
         made += _sitting(
-            library, respondent, community, library.survey, when, skill, rng, incomplete=rng.random() < 0.04
+            # one resident in 25 leaves the survey unfinished
+            library,
+            respondent,
+            community,
+            library.survey,
+            when,
+            skill,
+            rng,
+            incomplete=residents % 25 == 12,
         )
         if rng.random() < 0.35:  # read a lesson, check it, and perhaps take the survey again
             lesson = rng.choice(lessons)
