@@ -143,6 +143,7 @@ def _digest(chosen: Sequence[Sequence[str]]) -> str:
 
 
 class Submission(NamedTuple):
+    #: as stored; a new attempt is an unattached copy of the row just written
     attempt: Attempt
     #: False when an earlier identical submission (or the same idempotency key) was found
     created: bool
@@ -206,9 +207,9 @@ def submit_draw(
             return stored_submission(stored)
         return stored_submission(_same_or_refuse(stored, digest))
     set_committed_value(draw, "submitted_at", now)
-    attempt.draw_id = draw.id
-    db.session.add(attempt)
-    db.session.flush()
+    # a plain insert, not the unit of work: the row is written once and never changed
+    inserted = db.session.execute(insert(Attempt.__table__).values(draw_id=draw.id, **attempt))
+    attempt = Attempt(id=inserted.inserted_primary_key[0], draw_id=draw.id, **attempt)
     # one executemany rather than ten tracked objects: answers never change afterwards
     db.session.execute(
         insert(Answer),
@@ -230,12 +231,13 @@ def submit_draw(
 
 def _scored_attempt(
     library: Library, draw: Draw, results: Sequence[ItemResult], now: datetime, digest: str, key: str | None
-) -> Attempt:
+) -> dict[str, Any]:
+    """The attempt's columns, but for its id and draw."""
     quiz = library.quizzes.get(draw.quiz_slug)
     n_correct = sum(r.correct for r in results)
     complete = all(r.answered for r in results)
     on_time = draw.deadline_at is None or now <= draw.deadline_at
-    return Attempt(
+    return dict(
         respondent_id=draw.respondent_id,
         community_id=draw.community_id,
         activity_id=draw.activity_id,
