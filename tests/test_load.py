@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,44 +43,64 @@ def load_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         yield uri
 
 
-@pytest.fixture()
-def gunicorn(load_database: str, tmp_path: Path) -> Iterator[tuple[str, int]]:
-    app = make_app(load_database)
+@contextmanager
+def serve(database_uri: str, workers: int = 2) -> Iterator[tuple[str, int]]:
+    """gunicorn serving wsgi:app over ``database_uri`` (schema built, demo regions seeded):
+    its base URL and master's pid. The caller stays inside the app's context, to check
+    the database afterwards."""
+    app = make_app(database_uri)
     context = app.app_context()
     context.push()
-    db.create_all()
-    seed_demo_regions()
-    db.session.commit()
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
-    env = {**os.environ, "DATABASE_URL": load_database, "SECRET_KEY": "load", "RATELIMIT_ENABLED": "0"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"fd://{listener.fileno()}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        pass_fds=[listener.fileno()],
-    )
+    server = None
     try:
+        db.create_all()
+        seed_demo_regions()
+        db.session.commit()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1024)
+        env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "load", "RATELIMIT_ENABLED": "0"}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"fd://{listener.fileno()}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[listener.fileno()],
+        )
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", server.pid
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         listener.close()
         db.session.remove()
         db.engine.dispose()
         context.pop()
+
+
+@pytest.fixture()
+def gunicorn(load_database: str) -> Iterator[tuple[str, int]]:
+    with serve(load_database) as served:
+        yield served
+
+
+def workers_of(master: int) -> list[int]:
+    """The pids of the gunicorn master's workers."""
+    return sorted(int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split())
 
 
 def _submit(session: requests.Session, base: str, draw_id: str, answers: list, token: str, errors: list):
@@ -173,8 +194,7 @@ def test_a_worker_killed_mid_load_loses_no_acknowledged_attempt(gunicorn) -> Non
     def kill_a_worker() -> None:
         # once requests are flowing, SIGKILL one worker; the master starts another
         assert requests.get(f"{base}/api/v1/quizzes", timeout=60).status_code == 200
-        workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        os.kill(int(workers[0]), signal.SIGKILL)
+        os.kill(workers_of(master)[0], signal.SIGKILL)
 
     acknowledged, errors = run_load(base, CLIENTS // 2, SECONDS / 2, during=kill_a_worker)
     assert len(acknowledged) > CLIENTS // 2

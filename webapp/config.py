@@ -8,6 +8,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -16,14 +18,26 @@ def _flag(name: str, default: bool = False) -> bool:
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
 
 
+#: seconds to wait for PostgreSQL to answer a new connection (unless the URL sets connect_timeout)
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def database_url(url: str | None = None) -> str:
-    """The SQLAlchemy URL for ``url`` (default: $DATABASE_URL, else SQLite in instance/)."""
+    """The SQLAlchemy URL for ``url`` (default: $DATABASE_URL, else SQLite in instance/);
+    PostgreSQL through psycopg 3, giving up on a connection after CONNECT_TIMEOUT_SECONDS."""
     url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'xiaofang.db'}"
     # Heroku-style URLs name the old driver; psycopg 3 is the one installed
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgresql+psycopg://"):
+        parsed = make_url(url)
+        # libpq waits for ever by default: a database host that is down or unreachable (rather
+        # than refusing) would hold every worker until gunicorn kills it, instead of a 503
+        if "connect_timeout" not in parsed.query:
+            parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
+            url = parsed.render_as_string(hide_password=False)
     return url
 
 
