@@ -92,7 +92,8 @@ class RegionStatsSchema(Schema):
     activities = fields.List(fields.Nested(ActivityCountSchema), required=True)
     children = fields.List(fields.Nested(ChildSchema), required=True)
     computed_at = fields.DateTime(
-        required=True, metadata={"description": "when these figures were read; they are kept up to DASHBOARD_MAX_AGE_SECONDS (60 by default)"}
+        required=True,
+        metadata={"description": "when these figures were read; kept up to DASHBOARD_MAX_AGE_SECONDS (60 by default)"},
     )
 
 
