@@ -11,14 +11,20 @@ few invalid surveys (incomplete or late). Questions, topics and options are the 
 own question bank; how often an answer is right depends on the community, the resident,
 the topic, the question's difficulty and how far the campaign has come.
 
-The schema comes from the migrations. Rows are written in bulk — executemany on SQLite with
-journalling off during the load, COPY on PostgreSQL — with secondary indexes and foreign keys
-dropped during the load and recreated from their own definitions afterwards. The rollups are
-the sums of the project's ``survey_increments`` / ``reach_increments`` over every event in
-time order, which is what ``webapp.stats.rollups.rebuild()`` computes, and each respondent's
-``last_*_month`` is what that replay leaves, so live submissions continue from there.
+The schema comes from the migrations. Everything is planned first — who lives where, and
+when each sitting, hand-in and lesson happens — and ids are given in time order, as the
+database would have given them. The replay is then split by ranges of communities over one
+forked process per CPU (Linux): each turns its events into rows and sums the project's own
+``survey_increments`` / ``reach_increments`` per community and month, replaying every event
+in time order as ``webapp.stats.rollups.rebuild()`` does, so the rollups equal a rebuild and
+each respondent's ``last_*_month`` is what a rebuild leaves: live submissions continue from
+there. Rows are written in bulk — executemany on SQLite (by the parent, the only writer),
+with journalling off during the load, COPY on PostgreSQL (by each process) — with secondary
+indexes and foreign keys dropped during the load and recreated from their own definitions
+afterwards, then ANALYZE.
 
-Deterministic: the same sizes and seed give the same rows (ids, draw ids and tokens too).
+Deterministic: the same sizes and seed give the same rows (ids, draw ids and respondents'
+tokens too), however many processes replay them.
 """
 
 from __future__ import annotations
