@@ -45,6 +45,7 @@ import sqlite3
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -851,7 +852,7 @@ def sqlite_connection(path: str) -> sqlite3.Connection:
     return connection
 
 
-class Database:
+class Database(ABC):
     """Preparing a database for the load and putting it back in order afterwards.
 
     Secondary indexes (and on PostgreSQL foreign keys) of the loaded tables are dropped
@@ -861,17 +862,17 @@ class Database:
     #: SQLite has one writer: rows go to the parent process; PostgreSQL takes a COPY per process
     single_writer: bool
 
-    def prepare(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def prepare(self) -> None: ...
 
-    def writer(self) -> Writer:
-        raise NotImplementedError
+    @abstractmethod
+    def writer(self) -> Writer: ...
 
-    def finish(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def finish(self) -> None: ...
 
-    def size_mb(self) -> float:
-        raise NotImplementedError
+    @abstractmethod
+    def size_mb(self) -> float: ...
 
 
 class SqliteDatabase(Database):

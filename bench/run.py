@@ -75,7 +75,11 @@ def gunicorn(target: str, env: dict, workers: int):
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", server.pid
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         listener.close()
 
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,13 +21,13 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from bench.run import gunicorn as gunicorn_serving
 from tests.conftest import COMMUNITY, EMPTY_DATABASE_KINDS, empty_database, make_app
 from tests.test_rollups import snapshot
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions
 from webapp.stats import rollups
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 100
 #: what a phone sees when the worker serving it dies: the connection drops, or the answer is cut short
 BROKEN = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
@@ -51,42 +48,14 @@ def serve(database_uri: str, workers: int = 2) -> Iterator[tuple[str, int]]:
     app = make_app(database_uri)
     context = app.app_context()
     context.push()
-    listener = socket.socket()
-    server = None
     try:
         db.create_all()
         seed_demo_regions()
         db.session.commit()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1024)
         env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "load", "RATELIMIT_ENABLED": "0"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"fd://{listener.fileno()}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            pass_fds=[listener.fileno()],
-        )
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", server.pid
+        with gunicorn_serving("wsgi:app", env, workers) as served:
+            yield served
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        listener.close()
         db.session.remove()
         db.engine.dispose()
         context.pop()
