@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from api.auth import api_user, token_required
 from api.docs import errors
 from api.pagination import offset, page_of
-from api.schemas import PageArgsSchema, PageSchema
+from api.schemas import PageArgsSchema, PageSchema, Text
 from webapp.accounts.permissions import require
 from webapp.audit.service import audit_query
 from webapp.extensions import db
@@ -18,7 +18,7 @@ blp = Blueprint("api_audit", __name__, description="The audit log (admins and or
 
 class AuditQuerySchema(PageArgsSchema):
     user = fields.Integer(validate=validate.Range(min=1), metadata={"description": "account id"})
-    action = fields.String(validate=validate.Length(max=40))
+    action = Text(validate=validate.Length(max=40))
     since = fields.Date()
     until = fields.Date()
 

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.docs import errors
+from api.schemas import Text
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
 from webapp.extensions import db, limiter, login_rate_limit
@@ -21,8 +22,8 @@ blp = Blueprint("api_auth", __name__, description="Bearer tokens for staff and o
 
 
 class CredentialsSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200), load_only=True)
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = Text(required=True, validate=validate.Length(min=1, max=200), load_only=True)
 
 
 class TokenSchema(Schema):

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import api_user, token_required
 from api.docs import errors
 from api.pagination import offset, page_of
-from api.schemas import PageArgsSchema, PageSchema
+from api.schemas import PageArgsSchema, PageSchema, Text
 from webapp.accounts.permissions import get_in_scope, require
 from webapp.campaigns import qr
 from webapp.campaigns import service as campaigns
@@ -32,15 +32,15 @@ MAX_ID = 2**31 - 1
 
 
 class ActivityFilterArgsSchema(Schema):
-    community = fields.String(
+    community = Text(
         validate=validate.Length(min=1, max=32),
         metadata={"description": "code of a region in your scope; its whole subtree (community, street, district)"},
     )
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    channel = Text(validate=validate.OneOf(CHANNELS))
+    kind = Text(validate=validate.OneOf(KINDS))
     since = fields.Date(metadata={"description": "held on or after this day"})
     until = fields.Date(metadata={"description": "held on or before this day"})
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "part of the title or place"})
+    q = Text(validate=validate.Length(max=100), metadata={"description": "part of the title or place"})
 
 
 class ActivityQuerySchema(PageArgsSchema, ActivityFilterArgsSchema):
@@ -48,29 +48,29 @@ class ActivityQuerySchema(PageArgsSchema, ActivityFilterArgsSchema):
 
 
 class ActivityExportArgsSchema(ActivityFilterArgsSchema):
-    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+    format = Text(load_default="csv", validate=validate.OneOf(FORMATS))
 
 
 class ActivityPatchSchema(Schema):
-    title = fields.String(validate=validate.Length(max=1000), metadata={"description": "at most 100 characters"})
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    kind = fields.String(validate=validate.OneOf(KINDS))
+    title = Text(validate=validate.Length(max=1000), metadata={"description": "at most 100 characters"})
+    channel = Text(validate=validate.OneOf(CHANNELS))
+    kind = Text(validate=validate.OneOf(KINDS))
     held_on = fields.Date(metadata={"description": "within the last 10 years or up to a year ahead (planned)"})
-    community = fields.String(
+    community = Text(
         validate=validate.Length(min=1, max=32), metadata={"description": "code of a community or village in scope"}
     )
-    place = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    place = Text(allow_none=True, validate=validate.Length(max=1000))
     participants = fields.Integer(strict=True, metadata={"description": "people reached in person, 0–1,000,000"})
     materials = fields.Integer(strict=True, metadata={"description": "materials handed out, 0–1,000,000"})
-    notes = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    notes = Text(multiline=True, allow_none=True, validate=validate.Length(max=10000))
 
 
 class ActivityInputSchema(ActivityPatchSchema):
-    title = fields.String(required=True, validate=validate.Length(max=1000))
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    title = Text(required=True, validate=validate.Length(max=1000))
+    channel = Text(required=True, validate=validate.OneOf(CHANNELS))
+    kind = Text(required=True, validate=validate.OneOf(KINDS))
     held_on = fields.Date(required=True)
-    community = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    community = Text(required=True, validate=validate.Length(min=1, max=32))
     participants = fields.Integer(strict=True, load_default=0)
     materials = fields.Integer(strict=True, load_default=0)
 

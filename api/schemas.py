@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
+from webapp.errors import message
 from webapp.regions.models import LEVELS
+from webapp.text import CONTROL_CHARACTERS, has_control_characters
 
 LANG = validate.OneOf(["zh_Hans", "en"])
+
+
+class Text(fields.String):
+    """Every string the API takes: printable text only (see webapp.text).
+
+    ``multiline=True`` lets tab and line breaks through, for notes and the like.
+    """
+
+    def __init__(self, *args: Any, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.multiline = multiline
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_control_characters(text, multiline=self.multiline):
+            raise ValidationError(message(CONTROL_CHARACTERS))
+        return text
 
 
 def _known(kind: str):
@@ -44,8 +65,8 @@ class PageSchema(Schema):
 
 
 class RegionQuerySchema(PageArgsSchema):
-    q = fields.String(validate=validate.Length(max=50), metadata={"description": "part of a name (zh or en) or code"})
-    level = fields.String(validate=validate.OneOf(LEVELS))
+    q = Text(validate=validate.Length(max=50), metadata={"description": "part of a name (zh or en) or code"})
+    level = Text(validate=validate.OneOf(LEVELS))
 
 
 class RegionSchema(Schema):
@@ -66,12 +87,12 @@ class RegionPageSchema(PageSchema):
 
 
 class LangArgsSchema(Schema):
-    lang = fields.String(load_default="zh_Hans", validate=LANG)
+    lang = Text(load_default="zh_Hans", validate=LANG)
 
 
 class LessonQuerySchema(PageArgsSchema, LangArgsSchema):
-    topic = fields.String(validate=_known("topics"))
-    audience = fields.String(validate=_known("audiences"))
+    topic = Text(validate=_known("topics"))
+    audience = Text(validate=_known("audiences"))
 
 
 class LessonSummarySchema(Schema):
@@ -124,10 +145,10 @@ class SubmissionHeaderSchema(RespondentHeaderSchema):
 
 
 class DrawRequestSchema(Schema):
-    community = fields.String(
+    community = Text(
         required=True, validate=validate.Length(min=1, max=32), metadata={"description": "community or village code"}
     )
-    activity = fields.String(
+    activity = Text(
         validate=validate.Length(min=1, max=16),
         metadata={"description": "code of the campaign activity whose QR code brought the respondent"},
     )
@@ -163,9 +184,11 @@ class DrawSchema(Schema):
 
 
 class AnswerInputSchema(Schema):
-    position = fields.Integer(required=True, validate=validate.Range(min=0, max=99))
+    position = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=99))
     choices = fields.List(
-        fields.Integer(validate=validate.Range(min=0, max=9)), required=True, validate=validate.Length(max=10)
+        fields.Integer(strict=True, validate=validate.Range(min=0, max=9)),
+        required=True,
+        validate=validate.Length(max=10),
     )
 
 

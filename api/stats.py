@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import api_user, token_required
 from api.docs import errors
+from api.schemas import Text
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
 from webapp.errors import message
@@ -26,14 +27,14 @@ blp = Blueprint("api_stats", __name__, description="Indicators against targets, 
 
 
 class PeriodArgsSchema(Schema):
-    period = fields.String(
+    period = Text(
         validate=validate.Length(max=9),
         metadata={"description": "2026-11, 2026Q4, 2026 or 2026-2030; default this month"},
     )
 
 
 class QuestionArgsSchema(PeriodArgsSchema):
-    region = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    region = Text(required=True, validate=validate.Length(min=1, max=32))
 
 
 class FigureSchema(Schema):
@@ -125,7 +126,7 @@ class ItemListSchema(Schema):
 
 
 class TargetQuerySchema(PeriodArgsSchema):
-    region = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    region = Text(required=True, validate=validate.Length(min=1, max=32))
 
 
 class TargetSchema(Schema):
@@ -142,9 +143,9 @@ class TargetListSchema(Schema):
 
 
 class TargetInputSchema(Schema):
-    region = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    indicator = fields.String(required=True, validate=validate.OneOf(target_service.TARGET_INDICATORS))
-    period = fields.String(required=True, validate=validate.Length(min=4, max=9))
+    region = Text(required=True, validate=validate.Length(min=1, max=32))
+    indicator = Text(required=True, validate=validate.OneOf(target_service.TARGET_INDICATORS))
+    period = Text(required=True, validate=validate.Length(min=4, max=9))
     value = fields.Float(
         required=True, allow_nan=False, metadata={"description": "0.8 for 80%; people for volunteer_count"}
     )

@@ -17,13 +17,14 @@ from sqlalchemy.orm import selectinload
 from api.auth import api_user, token_required
 from api.docs import BEARER, errors
 from api.pagination import page_of
-from api.schemas import PageArgsSchema, PageSchema
+from api.schemas import PageArgsSchema, PageSchema, Text
 from webapp.accounts.permissions import get_in_scope, region_in_scope, require
 from webapp.errors import json_error, message
 from webapp.exports import FORMATS, XLSX_TYPE, table_response
 from webapp.extensions import db
 from webapp.regions import service as regions
 from webapp.regions.models import Region
+from webapp.urls import MAX_ID
 from webapp.volunteers import service as volunteers
 from webapp.volunteers.models import AVAILABILITY, GENDERS, LANGUAGES, SKILLS, STATUSES, TRANSITIONS, Team, Volunteer
 from webapp.volunteers.service import VolunteerError, VolunteerFilter
@@ -33,7 +34,7 @@ blp = Blueprint(
     "api_volunteers", __name__, description="Volunteers, their teams and trainings, and community ambassadors"
 )
 
-ID = validate.Range(min=1, max=2**31 - 1)
+ID = validate.Range(min=1, max=MAX_ID)
 CODE = validate.Length(min=1, max=32)
 
 
@@ -41,14 +42,12 @@ CODE = validate.Length(min=1, max=32)
 
 
 class VolunteerQuerySchema(PageArgsSchema):
-    region = fields.String(
-        validate=CODE, metadata={"description": "code of a community, village or street: its whole subtree"}
-    )
+    region = Text(validate=CODE, metadata={"description": "code of a community, village or street: its whole subtree"})
     team = fields.Integer(validate=ID, metadata={"description": "team id"})
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    skill = fields.String(validate=validate.OneOf(SKILLS))
+    status = Text(validate=validate.OneOf(STATUSES))
+    skill = Text(validate=validate.OneOf(SKILLS))
     trained = fields.Boolean(metadata={"description": "true: at least one training; false: none"})
-    q = fields.String(
+    q = Text(
         validate=validate.Length(max=50), metadata={"description": "part of the name, or the phone's last 4 digits"}
     )
 
@@ -57,7 +56,7 @@ class ExportQuerySchema(VolunteerQuerySchema):
     class Meta:
         exclude = ("page", "per_page")
 
-    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+    format = Text(load_default="csv", validate=validate.OneOf(FORMATS))
 
 
 class VolunteerSummarySchema(Schema):
@@ -80,7 +79,7 @@ class VolunteerSummarySchema(Schema):
 
 class TrainingSchema(Schema):
     id = fields.Integer(dump_only=True)
-    course = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    course = Text(required=True, validate=validate.Length(min=1, max=100))
     hours = fields.Float(required=True, validate=validate.Range(min=0, max=1000))
     held_on = fields.Date(required=True)
     certified = fields.Boolean(load_default=False)
@@ -107,40 +106,40 @@ class VolunteerPageSchema(PageSchema):
 
 
 class VolunteerInputSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    phone = fields.String(required=True, validate=validate.Length(min=1, max=30))
-    community = fields.String(required=True, validate=CODE, metadata={"description": "community or village code"})
-    gender = fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
-    birth_year = fields.Integer(allow_none=True, validate=validate.Range(min=1000, max=9999))
-    team_id = fields.Integer(allow_none=True, validate=ID)
-    skills = fields.List(fields.String(validate=validate.OneOf(SKILLS)), validate=validate.Length(max=20))
-    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), validate=validate.Length(max=20))
-    availability = fields.String(allow_none=True, validate=validate.OneOf(AVAILABILITY))
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
+    phone = Text(required=True, validate=validate.Length(min=1, max=30))
+    community = Text(required=True, validate=CODE, metadata={"description": "community or village code"})
+    gender = Text(allow_none=True, validate=validate.OneOf(GENDERS))
+    birth_year = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1000, max=9999))
+    team_id = fields.Integer(strict=True, allow_none=True, validate=ID)
+    skills = fields.List(Text(validate=validate.OneOf(SKILLS)), validate=validate.Length(max=20))
+    languages = fields.List(Text(validate=validate.OneOf(LANGUAGES)), validate=validate.Length(max=20))
+    availability = Text(allow_none=True, validate=validate.OneOf(AVAILABILITY))
     consent = fields.Boolean(
         metadata={"description": "the volunteer agreed to the use of these details; required to register"}
     )
-    guardian_name = fields.String(allow_none=True, validate=validate.Length(max=50))
+    guardian_name = Text(allow_none=True, validate=validate.Length(max=50))
     guardian_consent = fields.Boolean(metadata={"description": "under 18: the guardian agreed"})
-    notes = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    notes = Text(multiline=True, allow_none=True, validate=validate.Length(max=1000))
 
 
 class VolunteerPatchSchema(VolunteerInputSchema):
     """Any of the input fields; those left out keep their values."""
 
-    name = fields.String(validate=validate.Length(min=1, max=50))
-    phone = fields.String(validate=validate.Length(min=1, max=30))
-    community = fields.String(validate=CODE, metadata={"description": "community or village code"})
+    name = Text(validate=validate.Length(min=1, max=50))
+    phone = Text(validate=validate.Length(min=1, max=30))
+    community = Text(validate=CODE, metadata={"description": "community or village code"})
 
 
 class StatusChangeSchema(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(list(TRANSITIONS)))
+    action = Text(required=True, validate=validate.OneOf(list(TRANSITIONS)))
 
 
 class TeamSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    region = fields.String(required=True, validate=CODE, metadata={"description": "street, community or village code"})
-    region_name = fields.String(dump_only=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    region = Text(required=True, validate=CODE, metadata={"description": "street, community or village code"})
+    region_name = Text(dump_only=True)
     size = fields.Integer(dump_only=True, metadata={"description": "volunteers in the team"})
 
 
@@ -149,7 +148,7 @@ class TeamPageSchema(PageSchema):
 
 
 class AmbassadorInputSchema(Schema):
-    volunteer_id = fields.Integer(required=True, validate=ID)
+    volunteer_id = fields.Integer(strict=True, required=True, validate=ID)
 
 
 class AmbassadorSchema(Schema):

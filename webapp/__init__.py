@@ -10,6 +10,7 @@ from sqlalchemy import event
 from content.check import load_library
 from webapp.config import INSTANCE_DIR, from_environment
 from webapp.extensions import babel, csrf, db, limiter, migrate
+from webapp.urls import IdConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -17,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(from_environment())
     app.config.update(config or {})
     INSTANCE_DIR.mkdir(exist_ok=True)
+    app.url_map.converters["int"] = IdConverter
 
     # content is validated before anything else: a broken lesson stops start-up here
     app.extensions["library"] = load_library()

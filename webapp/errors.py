@@ -59,6 +59,10 @@ MESSAGES: dict[str, Any] = {
     "activity_date_range": _l("The date must lie within the last 10 years or the coming year."),
     "count_range": _l("Enter a whole number from 0 to 1,000,000."),
     "text_too_long": _l("This text is too long."),
+    "control_characters": _l(
+        "Invisible control characters (often copied along from another program) are not allowed here. "
+        "Check the text and send it again."
+    ),
     "community_unknown": _l("Choose a community or village you are responsible for."),
     "volunteer_unknown": _l("There is no such volunteer among those you are responsible for."),
     "volunteer_not_active": _l("Only active volunteers can be recorded as having served."),
@@ -142,12 +146,19 @@ def _validation_fields(error: HTTPException) -> dict:
     return fields
 
 
-def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
+def _own_headers(error: HTTPException) -> list[tuple[str, str]]:
+    # what the exception says besides its body, e.g. a 405's Allow; our page replaces the body
+    return [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+
+
+def handle_http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
     status = error.code or 500
     code = "csrf" if isinstance(error, CSRFError) else STATUS_CODES.get(status, "bad_request")
     if wants_json():
-        return json_error(status, code, _validation_fields(error))
-    return render_template("error.html", status=status, message=message(code)), status
+        response = json_error(status, code, _validation_fields(error))
+        response.headers.extend(_own_headers(error))
+        return response
+    return render_template("error.html", status=status, message=message(code)), status, _own_headers(error)
 
 
 def handle_quiz_error(error: QuizError) -> Response | tuple[str, int]:
@@ -179,7 +190,7 @@ def handle_storage_error(error: Exception) -> Response | tuple[str, int]:
     return response
 
 
-def handle_unexpected(error: Exception) -> Response | tuple[str, int]:
+def handle_unexpected(error: Exception) -> Response | tuple[str, int, list[tuple[str, str]]]:
     from flask import current_app
 
     current_app.logger.exception("unhandled error", exc_info=error)

@@ -14,11 +14,15 @@ from urllib.parse import quote
 from flask import Response
 from openpyxl import Workbook
 
+from webapp.text import exportable
+
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _safe(value: Any) -> Any:
+    # rows stored before input refused control characters may hold some: XLSX cannot, so drop them
+    value = exportable(value)
     # a cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

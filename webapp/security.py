@@ -1,12 +1,13 @@
-"""Response headers that keep the site safe and fast: CSP and friends, and caching."""
+"""Response headers that keep the site safe and fast: CSP and friends, and caching; NUL refused."""
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache
 from pathlib import Path
+from wsgiref.headers import Headers
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, current_app, request
 from whitenoise import WhiteNoise
 
 #: no inline script or style anywhere: the pages work without JavaScript and keep CSS in files
@@ -29,15 +30,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 #: static URLs carry a hash of their content, so browsers may keep them for a year
 STATIC_MAX_AGE = 365 * 24 * 3600
+#: with secure cookies the site is served over HTTPS only; browsers then refuse plain HTTP for a year
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
+def _headers_for_every_response(secure: bool) -> dict[str, str]:
+    """What pages, API answers and static files all carry."""
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if secure:
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return headers
 
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    for name, value in _headers_for_every_response(current_app.config["SESSION_COOKIE_SECURE"]).items():
+        headers.setdefault(name, value)
     if request.endpoint == "learn.lesson" and response.status_code == 200:
         # lessons change only with a deploy; personal bits (the community) ride in a cookie
         headers.setdefault("Cache-Control", "private, max-age=300")
@@ -63,9 +77,32 @@ def _versioned_static(endpoint: str, values: dict) -> None:
             values["v"] = version
 
 
+def _refuse_nul() -> None:
+    # no person types a NUL; PostgreSQL cannot store one and a page must not echo it. Form fields
+    # refuse the other control characters next to the field (webapp.forms), the API per field.
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.form:
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_security(app: Flask) -> None:
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.url_defaults(_versioned_static)
+    static_headers = _headers_for_every_response(app.config["SESSION_COOKIE_SECURE"])
+
+    def add_static_headers(headers: Headers, _path: str, _url: str) -> None:
+        for name, value in static_headers.items():
+            headers.setdefault(name, value)
+
     # whitenoise serves /static/ itself, with gzip/brotli variants made by the install step,
     # long cache lifetimes (URLs are fingerprinted) and no trip through Flask
-    app.wsgi_app = WhiteNoise(app.wsgi_app, root=str(STATIC_DIR), prefix="static/", max_age=STATIC_MAX_AGE)
+    app.wsgi_app = WhiteNoise(
+        app.wsgi_app,
+        root=str(STATIC_DIR),
+        prefix="static/",
+        max_age=STATIC_MAX_AGE,
+        add_headers_function=add_static_headers,
+    )

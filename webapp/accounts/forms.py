@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.accounts.models import MIN_PASSWORD_LENGTH
-from webapp.forms import select_choices
+from webapp.forms import Form, select_choices
 
 ROLE_LABELS = {
     "staff": _l("Community staff"),
@@ -17,12 +16,12 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("Name shown to colleagues"), validators=[Optional(), Length(max=100)])
     role = SelectField(_l("Role"), choices=select_choices(ROLE_LABELS.items()))

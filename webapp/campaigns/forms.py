@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from webapp.campaigns.labels import CHANNEL_LABELS, KIND_LABELS
-from webapp.forms import select_choices
+from webapp.forms import Form, select_choices
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired()])
     channel = SelectField(_l("Channel"), choices=select_choices(CHANNEL_LABELS.items()))
     kind = SelectField(_l("Kind of activity"), choices=select_choices(KIND_LABELS.items()))
@@ -37,7 +36,7 @@ class ActivityForm(FlaskForm):
         }
 
 
-class ActivityFilterForm(FlaskForm):
+class ActivityFilterForm(Form):
     """The list's filters, read from the query string (no CSRF: it changes nothing)."""
 
     class Meta:

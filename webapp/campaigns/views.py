@@ -25,6 +25,7 @@ from webapp.forms import select_choices
 from webapp.i18n import current_lang
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.regions.service import get_region
+from webapp.text import search_terms
 from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
@@ -268,7 +269,7 @@ def activity_qr(activity_id: int, fmt: str) -> Response:
 @login_required
 def posters() -> str:
     require(current_user, "activities.read")
-    query = (request.args.get("q") or "").strip()[:50]
+    query = search_terms(request.args.get("q"), 50)
     stmt = campaigns.poster_communities(current_user, query)
     page = _page()
     total, found = campaigns.region_page(stmt, (page - 1) * POSTERS_PER_PAGE, POSTERS_PER_PAGE)

@@ -20,6 +20,7 @@ from webapp.i18n import current_lang
 from webapp.learn import service as learn
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
+from webapp.text import search_terms
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
@@ -50,7 +51,7 @@ def _remember(response: Response, name: str, value: str, max_age: int = YEAR) ->
 
 @bp.get("/")
 def home() -> str:
-    query = (request.args.get("q") or "").strip()[:50]
+    query = search_terms(request.args.get("q"), 50)
     found, total = regions.search_regions(query, LEAF_LEVELS, limit=20) if query else ([], 0)
     return render_template(
         "learn/home.html",

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,7 +16,7 @@ from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
 from webapp.errors import message
 from webapp.extensions import db
-from webapp.forms import select_choices
+from webapp.forms import Form, select_choices
 from webapp.stats import targets as target_service
 from webapp.stats.labels import INDICATOR_LABELS
 from webapp.stats.models import Target
@@ -29,7 +28,7 @@ bp = Blueprint("targets", __name__, template_folder="templates")
 bp.context_processor(stats_helpers)
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     indicator = SelectField(
         _l("Indicator"), choices=select_choices((k, INDICATOR_LABELS[k]) for k in target_service.TARGET_INDICATORS)
     )
@@ -39,7 +38,7 @@ class TargetForm(FlaskForm):
     )
 
 
-class TargetImportForm(FlaskForm):
+class TargetImportForm(Form):
     file = FileField(_l("CSV file"))
 
 

@@ -10,13 +10,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.forms import select_choices
+from webapp.forms import Form, select_choices
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 
 NONE_CHOSEN = [("", "—")]
@@ -55,7 +54,7 @@ def _birth_year_field() -> StringField:
     )
 
 
-class _PersonForm(FlaskForm):
+class _PersonForm(Form):
     name = StringField(_l("Name"), validators=[Length(max=50)], render_kw={"maxlength": 50, "autocomplete": "name"})
     phone = _phone_field()
     gender = SelectField(
@@ -118,7 +117,7 @@ class SignupForm(_PersonForm):
         return data
 
 
-class TrainingForm(FlaskForm):
+class TrainingForm(Form):
     course = StringField(_l("Course"), validators=[Length(max=100)], render_kw={"maxlength": 100})
     hours = StringField(
         _l("Hours"),
@@ -129,16 +128,16 @@ class TrainingForm(FlaskForm):
     certified = BooleanField(_l("Certificate awarded"))
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Team name"), validators=[Length(max=100)], render_kw={"maxlength": 100})
     region = SelectField(_l("Belongs to (street or community)"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: the CSRF token and, for status changes, the action."""
 
     action = HiddenField()
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(message=_l("Choose a file to upload."))])

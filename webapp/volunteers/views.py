@@ -28,6 +28,7 @@ from webapp.i18n import current_lang
 from webapp.learn.views import chosen_community
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
+from webapp.text import search_terms
 from webapp.volunteers import importer
 from webapp.volunteers import service as volunteers
 from webapp.volunteers.forms import ActionForm, ImportForm, SignupForm, TeamForm, TrainingForm, VolunteerForm
@@ -431,7 +432,7 @@ def signup() -> Response | str:
     """A resident registers as a volunteer; staff of their community review it."""
     form = SignupForm()
     community = _signup_community(form)
-    query = (request.args.get("q") or "").strip()[:50]
+    query = search_terms(request.args.get("q"), 50)
     found, total = regions.search_regions(query, LEAF_LEVELS, limit=20) if query else ([], 0)
     refusal = None
     if form.validate_on_submit():
