@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -118,3 +121,41 @@ def test_create_admin_command(app: Flask) -> None:
     assert db.session.execute(select(User).where(User.username == "root")).scalar_one().role == "admin"
     short = runner.invoke(args=["users", "create-admin", "root2", "--password", "short"])
     assert short.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example/x",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil",
+        "/%5Cevil.example",
+        "/%2F/evil.example",
+        "https://evil.example",
+        "HTTPS:evil.example",
+        "/%0d%0aSet-Cookie:x",
+        "javascript:alert(1)",
+        "/%0a/evil.example",
+        "%20//evil.example",
+        "/%00/evil.example",
+        "staff",
+    ],
+)
+def test_next_never_leaves_the_site(client: FlaskClient, accounts: dict, target: str) -> None:
+    data = {"csrf_token": csrf_token(client, "/login"), "username": "staff", "password": PASSWORD}
+    response = client.post(f"/login?next={target}", data=data)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"].replace("\\", "/"))
+    assert location.path == "/staff" and not location.netloc and not location.scheme
+
+
+def test_next_keeps_a_page_of_the_site(client: FlaskClient, accounts: dict) -> None:
+    login = client.get("/staff/volunteers?page=2")
+    assert login.status_code == 302
+    page = urlsplit(login.headers["Location"])
+    response = client.post(
+        f"{page.path}?{page.query}",
+        data={"csrf_token": csrf_token(client, "/login"), "username": "staff", "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/staff/volunteers?page=2"

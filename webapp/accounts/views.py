@@ -14,6 +14,7 @@ from webapp.accounts import service as accounts
 from webapp.accounts.forms import ROLE_LABELS, LoginForm, UserForm
 from webapp.accounts.models import User
 from webapp.accounts.permissions import can, require
+from webapp.accounts.redirects import same_site_path
 from webapp.audit.service import record
 from webapp.errors import message
 from webapp.extensions import db, limiter, login_manager, login_rate_limit
@@ -62,11 +63,8 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
-def _safe_next(target: str | None) -> str:
-    # only local paths: an open redirect would let a phishing link borrow our login page
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("accounts.workspace")
+def _next_page() -> str:
+    return same_site_path(request.args.get("next")) or url_for("accounts.workspace")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,7 +77,7 @@ def login() -> Response | str:
             login_user(user)
             record(user, "user.login")
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_next_page())
         form.password.errors.append(_("Wrong username or password."))
     return render_template("accounts/login.html", form=form)
 
