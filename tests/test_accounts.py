@@ -13,6 +13,7 @@ from tests.conftest import PASSWORD, csrf_token, seeded_app, sign_in
 from webapp.accounts.models import User
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
+from webapp.regions.service import get_region
 
 
 def test_sign_in_and_out(client: FlaskClient, accounts: dict) -> None:
@@ -159,3 +160,35 @@ def test_next_keeps_a_page_of_the_site(client: FlaskClient, accounts: dict) -> N
         data={"csrf_token": csrf_token(client, "/login"), "username": "staff", "password": PASSWORD},
     )
     assert response.headers["Location"] == "/staff/volunteers?page=2"
+
+
+def browser_at(app: Flask, address: str) -> FlaskClient:
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def test_bad_sign_ins_lock_the_account_tried_not_colleagues(database_uri: str) -> None:
+    from webapp.accounts.service import create_user
+
+    with seeded_app(database_uri, RATELIMIT_ENABLED=True) as app:
+        for name in ("alice", "bob"):
+            create_user(name, name, PASSWORD, "staff", get_region("DEMO0101"))
+        db.session.commit()
+        attacker = browser_at(app, "203.0.113.9")
+        statuses = [sign_in(attacker, "alice", "guess").status_code for _ in range(11)]
+        assert statuses == [200] * 10 + [429]
+        assert sign_in(browser_at(app, "198.51.100.20"), "bob").status_code == 302
+        assert sign_in(browser_at(app, "198.51.100.21"), "ALICE ").status_code == 429
+
+
+def test_one_account_is_not_guessed_from_many_addresses(database_uri: str) -> None:
+    from webapp.accounts.service import create_user
+
+    with seeded_app(database_uri, RATELIMIT_ENABLED=True) as app:
+        create_user("alice", "alice", PASSWORD, "staff", get_region("DEMO0101"))
+        create_user("bob", "bob", PASSWORD, "staff", get_region("DEMO0101"))
+        db.session.commit()
+        statuses = [sign_in(browser_at(app, f"203.0.113.{n}"), "alice", "guess").status_code for n in range(11)]
+        assert statuses == [200] * 10 + [429]
+        assert sign_in(browser_at(app, "203.0.113.1"), "bob").status_code == 302

@@ -41,7 +41,18 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+def _is_text(value: str) -> bool:
+    """False for strings no database or hash can take: lone surrogates (possible in JSON)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def find_user(username: str) -> User | None:
+    if not _is_text(username):
+        return None
     return db.session.execute(select(User).where(User.username == normalise_username(username))).scalar_one_or_none()
 
 
@@ -74,7 +85,7 @@ def create_user(username: str, display_name: str, password: str, role: str, scop
     :raises AccountError: duplicate username, unknown role, missing scope, weak password.
     """
     username = normalise_username(username)
-    if not username or len(username) > 64:
+    if not username or len(username) > 64 or not _is_text(username):
         raise AccountError("username", "username_invalid")
     if find_user(username) is not None:
         raise AccountError("username", "username_taken")
@@ -151,8 +162,8 @@ def user_for_session(session_id: str) -> User | None:
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, else None (the same time either way)."""
     user = find_user(username or "")
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+    if user is None or not _is_text(password or ""):
+        check_password_hash(_DUMMY_HASH, "")
         return None
     return user if user.check_password(password or "") and user.active else None
 

@@ -15,9 +15,10 @@ from webapp.accounts.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, Us
 from webapp.accounts.models import User
 from webapp.accounts.permissions import can, require
 from webapp.accounts.redirects import same_site_path
+from webapp.accounts.throttle import sign_in_limited
 from webapp.audit.service import record
 from webapp.errors import message
-from webapp.extensions import db, limiter, login_manager, login_rate_limit
+from webapp.extensions import db, login_manager
 from webapp.forms import select_choices
 from webapp.regions import service as regions
 from webapp.regions.models import Region
@@ -68,7 +69,7 @@ def _next_page() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=lambda: f"login:{request.remote_addr}")
+@sign_in_limited(lambda: request.form.get("username"))
 def login() -> Response | str:
     form = LoginForm()
     if form.validate_on_submit():
