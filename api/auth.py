@@ -14,7 +14,8 @@ from api.docs import errors
 from api.schemas import Text
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
-from webapp.extensions import db, limiter, login_rate_limit
+from webapp.accounts.throttle import sign_in_limited
+from webapp.extensions import db
 from webapp.timeutil import utcnow
 
 PREFIX = "/auth"
@@ -57,8 +58,13 @@ def api_user() -> User:
     return g.api_user
 
 
+def _username_tried() -> object:
+    body = request.get_json(silent=True)
+    return body.get("username") if isinstance(body, dict) else None
+
+
 @blp.post("/tokens")
-@limiter.limit(login_rate_limit, key_func=lambda: f"login:{request.remote_addr}")
+@sign_in_limited(_username_tried)
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
 @errors((401, "Wrong username or password"), (429, "Too many attempts"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -10,6 +13,7 @@ from tests.conftest import PASSWORD, csrf_token, seeded_app, sign_in
 from webapp.accounts.models import User
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
+from webapp.regions.service import get_region
 
 
 def test_sign_in_and_out(client: FlaskClient, accounts: dict) -> None:
@@ -118,3 +122,73 @@ def test_create_admin_command(app: Flask) -> None:
     assert db.session.execute(select(User).where(User.username == "root")).scalar_one().role == "admin"
     short = runner.invoke(args=["users", "create-admin", "root2", "--password", "short"])
     assert short.exit_code != 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example/x",
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil",
+        "/%5Cevil.example",
+        "/%2F/evil.example",
+        "https://evil.example",
+        "HTTPS:evil.example",
+        "/%0d%0aSet-Cookie:x",
+        "javascript:alert(1)",
+        "/%0a/evil.example",
+        "%20//evil.example",
+        "/%00/evil.example",
+        "staff",
+    ],
+)
+def test_next_never_leaves_the_site(client: FlaskClient, accounts: dict, target: str) -> None:
+    data = {"csrf_token": csrf_token(client, "/login"), "username": "staff", "password": PASSWORD}
+    response = client.post(f"/login?next={target}", data=data)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"].replace("\\", "/"))
+    assert location.path == "/staff" and not location.netloc and not location.scheme
+
+
+def test_next_keeps_a_page_of_the_site(client: FlaskClient, accounts: dict) -> None:
+    login = client.get("/staff/volunteers?page=2")
+    assert login.status_code == 302
+    page = urlsplit(login.headers["Location"])
+    response = client.post(
+        f"{page.path}?{page.query}",
+        data={"csrf_token": csrf_token(client, "/login"), "username": "staff", "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/staff/volunteers?page=2"
+
+
+def browser_at(app: Flask, address: str) -> FlaskClient:
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser
+
+
+def test_bad_sign_ins_lock_the_account_tried_not_colleagues(database_uri: str) -> None:
+    from webapp.accounts.service import create_user
+
+    with seeded_app(database_uri, RATELIMIT_ENABLED=True) as app:
+        for name in ("alice", "bob"):
+            create_user(name, name, PASSWORD, "staff", get_region("DEMO0101"))
+        db.session.commit()
+        attacker = browser_at(app, "203.0.113.9")
+        statuses = [sign_in(attacker, "alice", "guess").status_code for _ in range(11)]
+        assert statuses == [200] * 10 + [429]
+        assert sign_in(browser_at(app, "198.51.100.20"), "bob").status_code == 302
+        assert sign_in(browser_at(app, "198.51.100.21"), "ALICE ").status_code == 429
+
+
+def test_one_account_is_not_guessed_from_many_addresses(database_uri: str) -> None:
+    from webapp.accounts.service import create_user
+
+    with seeded_app(database_uri, RATELIMIT_ENABLED=True) as app:
+        create_user("alice", "alice", PASSWORD, "staff", get_region("DEMO0101"))
+        create_user("bob", "bob", PASSWORD, "staff", get_region("DEMO0101"))
+        db.session.commit()
+        statuses = [sign_in(browser_at(app, f"203.0.113.{n}"), "alice", "guess").status_code for n in range(11)]
+        assert statuses == [200] * 10 + [429]
+        assert sign_in(browser_at(app, "203.0.113.1"), "bob").status_code == 302

@@ -135,3 +135,29 @@ def test_every_audited_action_has_a_label() -> None:
     actions = set(re.findall(r'record\(\s*\w+,\s*"([a-z_]+\.[a-z_]+)"', source))
     actions |= {f"volunteer.{a}" for a in ("approve", "reject", "deactivate", "reactivate")}
     assert actions and actions - set(ACTION_LABELS) == set()
+
+
+def test_token_requests_count_per_account_together_with_the_site(database_uri: str) -> None:
+    from tests.conftest import seeded_app, sign_in
+    from webapp.accounts.service import create_user
+
+    with seeded_app(database_uri, RATELIMIT_ENABLED=True) as app:
+        for name in ("alice", "bob"):
+            create_user(name, name, PASSWORD, "admin", None)
+        db.session.commit()
+
+        def ask(address: str, credentials: object) -> int:
+            response = app.test_client().post(
+                "/api/v1/auth/tokens", json=credentials, environ_base={"REMOTE_ADDR": address}
+            )
+            return response.status_code
+
+        statuses = [ask(f"203.0.113.{n}", {"username": "alice", "password": "guess"}) for n in range(10)]
+        assert statuses == [401] * 10
+        assert ask("198.51.100.1", {"username": "Alice", "password": PASSWORD}) == 429
+        site = app.test_client()
+        site.environ_base["REMOTE_ADDR"] = "198.51.100.2"
+        assert sign_in(site, "alice").status_code == 429
+        assert ask("203.0.113.1", {"username": "bob", "password": PASSWORD}) == 201
+        for odd in ([], "alice", {"username": ["alice"]}, {"username": "\ud800", "password": "x"}):
+            assert ask("198.51.100.3", odd) in (401, 422)

@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from content.check import run_check
 from webapp.accounts import service as accounts
@@ -136,7 +137,10 @@ def create_admin_command(username: str, password: str) -> None:
     try:
         user = accounts.create_user(username, username, password, "admin", None)
     except accounts.AccountError as exc:
-        raise click.ClickException(str(message(exc.code))) from None
+        # no request to choose a language from: the site's default one
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            reason = message(exc.code)
+        raise click.ClickException(reason) from None
     audit.record(None, "user.create", user, details={"role": "admin", "via": "cli"})
     db.session.commit()
     click.echo(f"administrator {user.username} created")

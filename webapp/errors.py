@@ -40,6 +40,12 @@ MESSAGES: dict[str, Any] = {
     "unknown_role": _l("Choose one of the listed roles."),
     "scope_required": _l("Staff and organizer accounts need the region they are responsible for."),
     "password_too_short": _l("The password is too short."),
+    "password_common": _l(
+        "This password is too common or too easy to guess. Try a few unrelated words, or a longer password."
+    ),
+    "password_has_username": _l("The password must not contain the username."),
+    "password_wrong": _l("The current password is not correct."),
+    "password_mismatch": _l("The two new passwords are not the same."),
     "username_invalid": _l("Use 1 to 64 characters for the username."),
     "username_taken": _l("This username is already taken."),
     # targets

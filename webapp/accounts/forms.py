@@ -30,3 +30,12 @@ class UserForm(Form):
         _l("Password (at least %(n)s characters)", n=MIN_PASSWORD_LENGTH), validators=[Optional(), Length(max=200)]
     )
     active = BooleanField(_l("Account is active"), default=True)
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(
+        _l("New password (at least %(n)s characters)", n=MIN_PASSWORD_LENGTH),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    new_password_again = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])

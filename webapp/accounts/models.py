@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     scope_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: part of every session's id; raising it ends every session signed in before
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     scope: Mapped[Region | None] = relationship()
 
@@ -42,6 +44,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the account and its session epoch."""
+        return f"{self.id}:{self.session_epoch}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in until now stops being accepted."""
+        self.session_epoch += 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -11,12 +11,14 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from webapp.accounts import service as accounts
-from webapp.accounts.forms import ROLE_LABELS, LoginForm, UserForm
+from webapp.accounts.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
 from webapp.accounts.models import User
 from webapp.accounts.permissions import can, require
+from webapp.accounts.redirects import same_site_path
+from webapp.accounts.throttle import sign_in_limited
 from webapp.audit.service import record
 from webapp.errors import message
-from webapp.extensions import db, limiter, login_manager, login_rate_limit
+from webapp.extensions import db, login_manager
 from webapp.forms import select_choices
 from webapp.regions import service as regions
 from webapp.regions.models import Region
@@ -58,19 +60,16 @@ def init_accounts(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    return accounts.user_for_session(session_id)
 
 
-def _safe_next(target: str | None) -> str:
-    # only local paths: an open redirect would let a phishing link borrow our login page
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("accounts.workspace")
+def _next_page() -> str:
+    return same_site_path(request.args.get("next")) or url_for("accounts.workspace")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"], key_func=lambda: f"login:{request.remote_addr}")
+@sign_in_limited(lambda: request.form.get("username"))
 def login() -> Response | str:
     form = LoginForm()
     if form.validate_on_submit():
@@ -79,7 +78,7 @@ def login() -> Response | str:
             login_user(user)
             record(user, "user.login")
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_next_page())
         form.password.errors.append(_("Wrong username or password."))
     return render_template("accounts/login.html", form=form)
 
@@ -87,6 +86,9 @@ def login() -> Response | str:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    # the session cookie is signed, not stored: only a new epoch makes copies of it worthless
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     return redirect(url_for("learn.home"))
 
@@ -95,6 +97,27 @@ def logout() -> Response:
 @login_required
 def workspace() -> str:
     return render_template("accounts/workspace.html")
+
+
+@bp.route("/staff/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_own_password(
+                user, form.current_password.data, form.new_password.data, form.new_password_again.data
+            )
+        except accounts.AccountError as exc:
+            getattr(form, exc.field).errors.append(message(exc.code))
+        else:
+            record(user, "user.password_change", user)
+            db.session.commit()
+            login_user(user)  # this browser stays signed in under the new epoch; the others do not
+            flash(_("Your password was changed. Your other sessions and API tokens have been signed out."))
+            return redirect(url_for(".workspace"), code=303)
+    return render_template("accounts/password.html", form=form)
 
 
 def _scope_choices() -> list[SelectChoice]:
@@ -120,16 +143,14 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
             accounts.update_user(
                 user, form.display_name.data or "", form.role.data, scope, form.active.data, form.password.data or None
             )
-            record(
-                current_user,
-                "user.update",
-                user,
-                details={"role": user.role, "scope": form.scope.data, "active": user.active},
-            )
+            details = {"role": user.role, "scope": form.scope.data, "active": user.active}
+            record(current_user, "user.update", user, details=details | {"password_changed": bool(form.password.data)})
     except accounts.AccountError as exc:
         getattr(form, exc.field).errors.append(message(exc.code))
         return None
     db.session.commit()
+    if user.id == current_user.id and user.active:
+        login_user(user)  # an admin changing their own password keeps this session
     return user
 
 
@@ -159,3 +180,16 @@ def edit_user(user_id: int) -> Response | str:
         flash(_("Account saved."))
         return redirect(url_for(".users"))
     return render_template("accounts/edit_user.html", form=form, user=user)
+
+
+@bp.post("/admin/users/<int:user_id>/sign-out")
+@login_required
+def sign_out_user(user_id: int) -> Response:
+    """End every session and API token of an account, e.g. after a lost phone."""
+    require(current_user, "users.manage")
+    user = db.session.get(User, user_id) or abort(404)
+    accounts.sign_out_everywhere(user)
+    record(current_user, "user.sign_out_everywhere", user)
+    db.session.commit()
+    flash(_("%(name)s has been signed out on every device.", name=user.username))
+    return redirect(url_for(".edit_user", user_id=user.id), code=303)

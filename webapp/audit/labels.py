@@ -8,6 +8,8 @@ ACTION_LABELS = {
     "user.login": _l("Signed in"),
     "user.create": _l("Created an account"),
     "user.update": _l("Changed an account"),
+    "user.password_change": _l("Changed their own password"),
+    "user.sign_out_everywhere": _l("Signed an account out everywhere"),
     "volunteer.create": _l("Registered a volunteer"),
     "volunteer.update": _l("Changed a volunteer"),
     "volunteer.import": _l("Imported volunteers"),
