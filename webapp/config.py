@@ -78,6 +78,8 @@ def from_environment() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": _flag("SECURE_COOKIES"),
         #: submissions and draws per respondent (or address) — generous for a class on one Wi-Fi
         "QUIZ_RATE_LIMIT": os.environ.get("QUIZ_RATE_LIMIT", "30 per minute"),
+        #: respondents enrolled per address: a school class on one Wi-Fi must fit
+        "NEW_RESPONDENT_RATE_LIMIT": os.environ.get("NEW_RESPONDENT_RATE_LIMIT", "60 per hour"),
         "VOLUNTEER_SIGNUP_RATE_LIMIT": os.environ.get("VOLUNTEER_SIGNUP_RATE_LIMIT", "20 per hour"),
         #: a late answer within this many seconds of the time limit still counts (network delay)
         "SUBMIT_GRACE_SECONDS": int(os.environ.get("SUBMIT_GRACE_SECONDS", "60")),
