@@ -10,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+import webapp.ratelimit  # noqa: F401  (registers the sqlite:// rate-limit storage before init_app)
+
 
 class Base(DeclarativeBase):
     pass
