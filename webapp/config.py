@@ -89,6 +89,9 @@ def from_environment() -> dict[str, Any]:
         "DRAW_EXPIRY_SECONDS": int(os.environ.get("DRAW_EXPIRY_SECONDS", "7200")),
         #: a dashboard read less than this many seconds ago is shown again as it was (0: always read)
         "DASHBOARD_MAX_AGE_SECONDS": int(os.environ.get("DASHBOARD_MAX_AGE_SECONDS", "60")),
+        #: respondents' tokens and raw answers are purged after this many years (rollups stay)
+        "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "3")),
+        "AUDIT_RETENTION_YEARS": int(os.environ.get("AUDIT_RETENTION_YEARS", "5")),
         "API_TITLE": "消防宣传 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
