@@ -18,11 +18,13 @@ from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
 from webapp.campaigns import service as campaigns
-from webapp.extensions import db, limiter, quiz_rate_limit
+from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
 from webapp.learn import service as learn
 from webapp.regions import service as regions
 
 PREFIX = ""
+#: the 401 answers of endpoints that need the respondent's token
+UNKNOWN = "No respondent token (`unauthorized`), or one not issued by this server (`respondent_unknown`)"
 blp = Blueprint("api_quizzes", __name__, description="Quizzes: draw questions, submit answers, read feedback")
 
 
@@ -78,7 +80,10 @@ def _result_dict(draw: Draw, submission: quizzes.Submission, lang: str) -> dict:
 def _own_draw(draw_id: str, headers: dict) -> Draw:
     if not headers.get("token"):
         abort(401)
-    return quizzes.load_draw(draw_id, learn.find_respondent(headers["token"]))
+    respondent = learn.find_respondent(headers["token"])
+    if respondent is None:
+        raise learn.RespondentUnknown()
+    return quizzes.load_draw(draw_id, respondent)
 
 
 @blp.get("/quizzes")
@@ -90,20 +95,24 @@ def list_quizzes() -> dict:
 
 @blp.post("/quizzes/<slug>/draws")
 @limiter.limit(quiz_rate_limit)
+@enrolment_limit
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(DrawRequestSchema)
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(201, DrawSchema)
 @errors(
+    (401, "`respondent_unknown`: the token was not issued by this server, or no longer leads to a respondent"),
     (404, "No such quiz or community"),
     (422, "Invalid input, or the region is not a community"),
-    (429, "Too many requests"),
+    (429, "Too many requests; `too_many_new_respondents` when too many were enrolled from this address"),
 )
 def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     """Serve a fresh set of questions; answers are never part of it.
 
-    Without a valid `X-Respondent-Token` a new anonymous respondent is created and its
-    token returned once in `respondent_token`.
+    Without `X-Respondent-Token` a new anonymous respondent is created and its token
+    returned once in `respondent_token` (new respondents per address are limited). A token
+    this server did not issue is refused with 401 `respondent_unknown`; it never creates a
+    respondent.
     """
     quiz = quizzes.get_quiz(_library(), slug)
     community = regions.get_region(body["community"])
@@ -125,7 +134,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, DrawSchema)
-@errors((401, "No respondent token"), (404, "No such draw for this respondent"))
+@errors((401, UNKNOWN), (404, "No such draw for this respondent"))
 def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
     """A draw served earlier, e.g. to resume after the app was closed."""
     return _draw_dict(_own_draw(draw_id, headers), args["lang"])
@@ -139,7 +148,7 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
 @blp.response(201, ResultSchema)
 @blp.alt_response(200, schema=ResultSchema, description="The same answers were stored before: the stored result")
 @errors(
-    (401, "No respondent token"),
+    (401, UNKNOWN),
     (404, "No such draw for this respondent"),
     (409, "Expired, or already submitted with other answers"),
     (422, "Answers that do not fit the draw"),
@@ -167,7 +176,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, ResultSchema)
-@errors((401, "No respondent token"), (404, "No such draw, or not submitted yet"))
+@errors((401, UNKNOWN), (404, "No such draw, or not submitted yet"))
 def get_result(headers: dict, args: dict, draw_id: str) -> dict:
     """The scored result of a submitted draw."""
     draw = _own_draw(draw_id, headers)

@@ -97,6 +97,8 @@ def make_app(database_uri: str, **config) -> Flask:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "RATELIMIT_ENABLED": False,
+        # one app per test: counts kept in its own memory start afresh with it
+        "RATELIMIT_STORAGE_URI": "memory://",
         "SECRET_KEY": "test",
         # tests change data between page views; the one test of keeping dashboards sets it
         "DASHBOARD_MAX_AGE_SECONDS": 0,

@@ -1,4 +1,4 @@
-"""Command-line verbs: `flask regions import`, `flask seed-demo`, `flask content check`."""
+"""Command-line verbs: `flask regions import`, `flask seed-demo`, `flask content check`, `flask data purge`."""
 
 from __future__ import annotations
 
@@ -25,14 +25,48 @@ stats_cli = AppGroup("stats", help="Indicators and their rollups.")
 @stats_cli.command("rebuild")
 def rebuild_command() -> None:
     """Recompute every rollup from the stored draws, lesson completions and attempts."""
-    from webapp.stats.rollups import rebuild
+    from webapp.stats.rollups import answers_purged_through, rebuild
 
     events = rebuild()
     db.session.commit()
     click.echo(f"rollups rebuilt from {events} events")
+    if purged := answers_purged_through():
+        click.echo(f"topic, question and option rollups up to {purged} kept as they were: their answers were purged")
 
 
 content_cli = AppGroup("content", help="Lessons and the question bank.")
+data_cli = AppGroup("data", help="Personal data: retention.")
+
+
+@data_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only say what would go; change nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Remove respondents' tokens and raw answers older than RETENTION_YEARS, and audit entries
+    older than AUDIT_RETENTION_YEARS; the rollups keep every figure."""
+    from flask import current_app
+
+    from webapp.retention import purge
+    from webapp.timeutil import utcnow
+
+    config = current_app.config
+    done = purge(
+        utcnow(),
+        config["RETENTION_YEARS"],
+        config["AUDIT_RETENTION_YEARS"],
+        config["BABEL_DEFAULT_TIMEZONE"],
+        dry_run=dry_run,
+    )
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"raw rows from before {done.raw_before:%Y-%m-%d %H:%M} UTC, audit entries from before "
+        f"{done.audit_before:%Y-%m-%d %H:%M} UTC"
+    )
+    for kind, count in done.counts().items():
+        click.echo(f"{verb} {count} {kind.replace('_', ' ')}")
 
 
 @regions_cli.command("import")
@@ -151,4 +185,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(stats_cli)
     app.cli.add_command(regions_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(data_cli)
     app.cli.add_command(seed_demo_command)

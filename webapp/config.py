@@ -67,7 +67,9 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _flag("SECURE_COOKIES"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        #: counts shared by every worker of this machine; redis://… shares them across machines
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", f"sqlite:///{INSTANCE_DIR / 'ratelimits.db'}"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         #: sign-in attempts per client address, and per account tried (from any address)
@@ -80,6 +82,8 @@ def from_environment() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": _flag("SECURE_COOKIES"),
         #: submissions and draws per respondent (or address) — generous for a class on one Wi-Fi
         "QUIZ_RATE_LIMIT": os.environ.get("QUIZ_RATE_LIMIT", "30 per minute"),
+        #: respondents enrolled per address: a school class on one Wi-Fi must fit
+        "NEW_RESPONDENT_RATE_LIMIT": os.environ.get("NEW_RESPONDENT_RATE_LIMIT", "60 per hour"),
         "VOLUNTEER_SIGNUP_RATE_LIMIT": os.environ.get("VOLUNTEER_SIGNUP_RATE_LIMIT", "20 per hour"),
         #: a late answer within this many seconds of the time limit still counts (network delay)
         "SUBMIT_GRACE_SECONDS": int(os.environ.get("SUBMIT_GRACE_SECONDS", "60")),
@@ -87,6 +91,9 @@ def from_environment() -> dict[str, Any]:
         "DRAW_EXPIRY_SECONDS": int(os.environ.get("DRAW_EXPIRY_SECONDS", "7200")),
         #: a dashboard read less than this many seconds ago is shown again as it was (0: always read)
         "DASHBOARD_MAX_AGE_SECONDS": int(os.environ.get("DASHBOARD_MAX_AGE_SECONDS", "60")),
+        #: respondents' tokens and raw answers are purged after this many years (rollups stay)
+        "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "3")),
+        "AUDIT_RETENTION_YEARS": int(os.environ.get("AUDIT_RETENTION_YEARS", "5")),
         "API_TITLE": "消防宣传 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

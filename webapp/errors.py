@@ -29,6 +29,13 @@ MESSAGES: dict[str, Any] = {
     "storage_unavailable": _l(
         "We cannot save anything right now. Nothing you sent was saved; please try again in a few minutes."
     ),
+    "too_many_new_respondents": _l(
+        "Many people have started quizzes from this network in the last hour. Please try again later, or use "
+        "mobile data instead of this Wi-Fi."
+    ),
+    "respondent_unknown": _l(
+        "This quiz record was not issued by us or is no longer kept. Please start the quiz again without it."
+    ),
     "quiz_not_found": _l("There is no such quiz."),
     "draw_not_found": _l("We could not find this quiz sitting. Please start the quiz again."),
     "draw_expired": _l("This quiz sitting has closed. Please start the quiz again."),
@@ -125,6 +132,7 @@ QUIZ_ERROR_STATUS = {
     "already_submitted": 409,
     "invalid_answers": 422,
     "not_a_community": 422,
+    "respondent_unknown": 401,
 }
 
 
@@ -160,6 +168,8 @@ def _own_headers(error: HTTPException) -> list[tuple[str, str]]:
 def handle_http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
     status = error.code or 500
     code = "csrf" if isinstance(error, CSRFError) else STATUS_CODES.get(status, "bad_request")
+    if status == 429 and error.description in MESSAGES:  # a limit that names its own reason
+        code = error.description
     if wants_json():
         response = json_error(status, code, _validation_fields(error))
         response.headers.extend(_own_headers(error))

@@ -10,15 +10,37 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+import webapp.ratelimit  # noqa: F401  (registers the sqlite:// rate-limit storage before init_app)
+
 
 class Base(DeclarativeBase):
     pass
 
 
+def _respondent_token() -> str | None:
+    return request.headers.get("X-Respondent-Token") or request.cookies.get("respondent")
+
+
 def rate_limit_key() -> str:
-    """A respondent is limited by their token, so a classroom behind one address is not."""
-    token = request.headers.get("X-Respondent-Token") or request.cookies.get("respondent")
-    return f"respondent:{token[:32]}" if token else f"addr:{get_remote_address()}"
+    """A respondent is limited by their token, so a classroom behind one address is not; a
+    token this server did not issue counts for its address, so made-up ones buy nothing."""
+    from webapp.learn.service import hash_token, is_ours
+
+    token = _respondent_token()
+    if is_ours(token):
+        # a digest, not the token: the counts' storage is no place for credentials
+        return f"respondent:{hash_token(token)[:32]}"
+    return f"addr:{get_remote_address()}"
+
+
+def new_respondent_rate_limit() -> str:
+    """Respondents enrolled per address, from NEW_RESPONDENT_RATE_LIMIT."""
+    return current_app.config["NEW_RESPONDENT_RATE_LIMIT"]
+
+
+def _brings_a_token() -> bool:
+    # only a request without a token enrols anyone; one with a token is served or refused
+    return bool(_respondent_token())
 
 
 def login_rate_limit() -> str:
@@ -41,4 +63,12 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=rate_limit_key)
+#: on every path that may enrol a respondent: new respondents per address
+enrolment_limit = limiter.shared_limit(
+    new_respondent_rate_limit,
+    scope="new-respondent",
+    key_func=get_remote_address,
+    exempt_when=_brings_a_token,
+    error_message="too_many_new_respondents",
+)
 login_manager = LoginManager()

@@ -18,8 +18,9 @@ class Respondent(db.Model):
     __tablename__ = "respondents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: SHA-256 of the token, so a copy of the database cannot impersonate anyone
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the token, so a copy of the database cannot impersonate anyone; None once a
+    #: retention purge unlinked the respondent from their device (they stay a statistic)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: the last month (local time) of each kind of event, to tell a first in a period from a repeat

@@ -6,28 +6,64 @@ import hashlib
 import secrets
 from datetime import datetime
 
+from flask import current_app
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
+from quizzes.service import QuizError
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
 from webapp.stats import rollups
 from webapp.timeutil import utcnow
 
+#: longer than any token this server issues; anything longer is not looked up
+MAX_TOKEN_LENGTH = 128
+
+
+class RespondentUnknown(QuizError):
+    """A respondent token this server did not issue, or one no longer linked to anyone."""
+
+    code = "respondent_unknown"
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _signer() -> Signer:
+    # the newest key signs; earlier ones (SECRET_KEY_FALLBACKS) still verify after a rotation
+    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or ()), current_app.config["SECRET_KEY"]]
+    return Signer(keys, salt="respondent-token", digest_method=hashlib.sha256)
+
+
+def _well_formed(token: str | None) -> bool:
+    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii()
+
+
+def is_ours(token: str | None) -> bool:
+    """Whether this server issued ``token``: signed with its key, or (tokens issued before
+    they were signed) found among the stored ones. A signed token is trusted without a read."""
+    if not _well_formed(token):
+        return False
+    try:
+        _signer().unsign(token)
+        return True
+    except BadSignature:
+        return find_respondent(token) is not None
+
+
 def find_respondent(token: str | None) -> Respondent | None:
-    if not token or len(token) > 128:
+    """The respondent holding ``token``; None for a token never issued, or unlinked by a purge."""
+    if not _well_formed(token):
         return None
     return db.session.execute(select(Respondent).where(Respondent.token_hash == hash_token(token))).scalar_one_or_none()
 
 
 def enroll_respondent(community: Region) -> tuple[Respondent, str]:
-    """A new anonymous respondent in ``community``; the token is returned once, never stored."""
-    token = secrets.token_urlsafe(32)
+    """A new anonymous respondent in ``community``; the token, signed by this server, is
+    returned once and only its digest stored."""
+    token = _signer().sign(secrets.token_urlsafe(32)).decode()
     # stored with whatever the request adds next, in one flush
     respondent = Respondent(token_hash=hash_token(token), community=community, community_id=community.id)
     db.session.add(respondent)
@@ -35,13 +71,18 @@ def enroll_respondent(community: Region) -> tuple[Respondent, str]:
 
 
 def respondent_for(token: str | None, community: Region) -> tuple[Respondent, str | None]:
-    """The respondent holding ``token``, now belonging to ``community``; or a new one.
+    """The respondent holding ``token``, now belonging to ``community``; without a token, a new one.
 
     Returns the new token when one was issued, else None.
+
+    :raises RespondentUnknown: ``token`` was not issued here (or no longer leads to anyone); a
+        client-chosen value never becomes a respondent.
     """
+    if not token:
+        return enroll_respondent(community)
     respondent = find_respondent(token)
     if respondent is None:
-        return enroll_respondent(community)
+        raise RespondentUnknown()
     respondent.community, respondent.community_id = community, community.id  # later steps read community_id
     return respondent, None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.datastructures import MultiDict
@@ -15,7 +15,7 @@ from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
 from webapp.campaigns import service as campaigns
-from webapp.extensions import db, limiter, quiz_rate_limit
+from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
 from webapp.regions import service as regions
@@ -47,6 +47,24 @@ def _remember(response: Response, name: str, value: str, max_age: int = YEAR) ->
         name, value, max_age=max_age, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
     )
     return response
+
+
+@bp.after_request
+def _drop_unknown_respondent(response: Response) -> Response:
+    """A respondent cookie this server did not issue (or no longer links) goes, so the next
+    quiz starts afresh instead of failing again."""
+    if g.get("respondent_unknown"):
+        response.delete_cookie(RESPONDENT_COOKIE, httponly=True, samesite="Lax")
+    return response
+
+
+def _cookie_respondent():
+    """The respondent of this browser's cookie; None without one. An unknown cookie is
+    noted, to be dropped from the response."""
+    token = request.cookies.get(RESPONDENT_COOKIE)
+    respondent = learn.find_respondent(token) if token else None
+    g.respondent_unknown = bool(token) and respondent is None
+    return respondent
 
 
 @bp.get("/")
@@ -162,12 +180,19 @@ def quiz_list() -> str:
 
 @bp.post("/quizzes/<slug>/start")
 @limiter.limit(quiz_rate_limit)
+@enrolment_limit
 def start_quiz(slug: str) -> Response | tuple[str, int]:
     quiz = quizzes.get_quiz(library(), slug)
     community = chosen_community()
     if community is None:
         return render_template("learn/choose_first.html"), 400
-    respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
+    try:
+        respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
+    except learn.RespondentUnknown:
+        # nothing is made of a cookie we did not issue: it is dropped, and the browser sends
+        # the same start again without it, as a new resident (whose enrolment is limited)
+        g.respondent_unknown = True
+        return redirect(url_for(".start_quiz", slug=slug), code=307)
     if quiz.lesson:
         learn.complete_lesson(respondent, quiz.lesson)
     activity = campaigns.activity_by_code(request.cookies.get(ACTIVITY_COOKIE))
@@ -180,8 +205,7 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
 
 
 def _current_draw(draw_id: str) -> Draw:
-    respondent = learn.find_respondent(request.cookies.get(RESPONDENT_COOKIE))
-    return quizzes.load_draw(draw_id, respondent)
+    return quizzes.load_draw(draw_id, _cookie_respondent())
 
 
 def _render_draw(draw: Draw, chosen: dict[int, list[int]] | None = None, missing: list[int] | None = None):

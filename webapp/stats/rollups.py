@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import TextClause, delete, select, text, update
+from sqlalchemy import TextClause, delete, exists, func, select, text, update
 
 from quizzes.models import Answer, Attempt, Draw
 from webapp.extensions import db
@@ -25,6 +25,8 @@ from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, Surve
 from webapp.stats.periods import SCOPES, first_scopes, local_month
 
 ROLLUPS = (SurveyRollup, TopicRollup, QuestionRollup, OptionRollup, ReachRollup)
+#: the rollups made from single answers, which a retention purge removes
+ANSWER_ROLLUPS = (TopicRollup, QuestionRollup, OptionRollup)
 #: (model, primary-key values, {column: amount to add})
 Increment = tuple[type, tuple, dict[str, float]]
 
@@ -235,10 +237,26 @@ def _answers_by_attempt(attempt_ids: list[int]) -> dict[int, list[Answer]]:
     return answers
 
 
+def answers_purged_through() -> str | None:
+    """The last month whose answers a retention purge removed (attempts stay, answers go)."""
+    last = db.session.execute(
+        select(func.max(Attempt.submitted_at)).where(~exists().where(Answer.attempt_id == Attempt.id))
+    ).scalar_one()
+    return _month(last) if last else None
+
+
 def rebuild() -> int:
-    """Recompute every rollup from the raw rows; returns the number of events replayed."""
+    """Recompute every rollup from the raw rows; returns the number of events replayed.
+
+    The answer rollups of months whose answers were purged are kept as they are: the
+    attempts left there still give every other rollup, but not what each answer was.
+    """
+    purged_through = answers_purged_through()
     for model in ROLLUPS:
-        db.session.execute(delete(model))
+        statement = delete(model)
+        if purged_through and model in ANSWER_ROLLUPS:
+            statement = statement.where(model.month > purged_through)
+        db.session.execute(statement)
     last: dict[int, dict[str, str | None]] = defaultdict(
         lambda: {"last_active_month": None, "last_reached_month": None, "last_survey_month": None}
     )
@@ -269,6 +287,8 @@ def rebuild() -> int:
             facts = attempt_facts(row, map(stored_answer_facts, answers.get(row.id, [])), month)
             increments += survey_increments(facts, firsts)
         for model, key, amounts in increments:
+            if purged_through and model in ANSWER_ROLLUPS and key[1] <= purged_through:
+                continue  # kept from before the purge
             for column, amount in amounts.items():
                 totals[(model, key)][column] += amount
     _write_totals(totals)
