@@ -18,7 +18,7 @@ from api.auth import api_user, token_required
 from api.docs import BEARER, errors
 from api.pagination import page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
-from webapp.accounts.permissions import get_in_scope, region_in_scope, require
+from webapp.accounts.permissions import region_in_scope, require
 from webapp.errors import json_error, message
 from webapp.exports import FORMATS, XLSX_TYPE, table_response
 from webapp.extensions import db
@@ -26,7 +26,18 @@ from webapp.regions import service as regions
 from webapp.regions.models import Region
 from webapp.urls import MAX_ID
 from webapp.volunteers import service as volunteers
-from webapp.volunteers.models import AVAILABILITY, GENDERS, LANGUAGES, SKILLS, STATUSES, TRANSITIONS, Team, Volunteer
+from webapp.volunteers.downloads import person_download
+from webapp.volunteers.models import (
+    AVAILABILITY,
+    ERASURE_REASONS,
+    GENDERS,
+    LANGUAGES,
+    SKILLS,
+    STATUSES,
+    TRANSITIONS,
+    Team,
+    Volunteer,
+)
 from webapp.volunteers.service import VolunteerError, VolunteerFilter
 
 PREFIX = ""
@@ -48,7 +59,11 @@ class VolunteerQuerySchema(PageArgsSchema):
     skill = Text(validate=validate.OneOf(SKILLS))
     trained = fields.Boolean(metadata={"description": "true: at least one training; false: none"})
     q = Text(
-        validate=validate.Length(max=50), metadata={"description": "part of the name, or the phone's last 4 digits"}
+        validate=validate.Length(max=50),
+        metadata={
+            "description": "part of the name, or the phone's last 4 digits; a whole number only for roles that see "
+            "whole numbers (others get 422). Every search by phone digits is written to the audit log"
+        },
     )
 
 
@@ -93,6 +108,9 @@ class VolunteerSchema(VolunteerSummarySchema):
     gender = fields.String(allow_none=True)
     birth_year = fields.Integer(allow_none=True)
     consent_at = fields.DateTime(required=True)
+    consent_version = fields.String(
+        allow_none=True, metadata={"description": "the consent text version agreed to; null before versions"}
+    )
     guardian_name = fields.String(allow_none=True)
     guardian_consent_at = fields.DateTime(allow_none=True)
     source = fields.String(required=True)
@@ -135,6 +153,18 @@ class StatusChangeSchema(Schema):
     action = Text(required=True, validate=validate.OneOf(list(TRANSITIONS)))
 
 
+class EraseArgsSchema(Schema):
+    reason = Text(
+        load_default="request",
+        validate=validate.OneOf(ERASURE_REASONS),
+        metadata={"description": "request (the volunteer asked) or consent_withdrawn"},
+    )
+
+
+class PersonExportArgsSchema(Schema):
+    format = Text(load_default="json", validate=validate.OneOf(volunteers.PERSON_EXPORT_FORMATS))
+
+
 class TeamSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Text(required=True, validate=validate.Length(min=1, max=100))
@@ -162,10 +192,13 @@ class AmbassadorSchema(Schema):
 
 
 def refusal(error: VolunteerError) -> Response:
-    """A VolunteerError in the API's error shape: 409 for conflicts, else 422, per-field messages."""
+    """A VolunteerError in the API's error shape: 409 for conflicts, else 422, per-field messages.
+
+    A duplicate phone names the existing volunteer's id only to a caller whose scope holds it.
+    """
     problems = error.problems
     fields_: dict[str, Any] = {name: [message(code)] for name, code in problems.items()}
-    if error.existing is not None:
+    if error.existing is not None and region_in_scope(api_user(), error.existing.community):
         fields_["existing_id"] = error.existing.id
     code = next(iter(problems.values())) if len(problems) == 1 else "unprocessable"
     return json_error(409 if error.conflict else 422, code, fields_)
@@ -226,6 +259,7 @@ def _detail(volunteer: Volunteer, phone: str | None = None) -> dict[str, Any]:
         gender=volunteer.gender,
         birth_year=volunteer.birth_year,
         consent_at=volunteer.consent_at,
+        consent_version=volunteer.consent_version,
         guardian_name=volunteer.guardian_name,
         guardian_consent_at=volunteer.guardian_consent_at,
         source=volunteer.source,
@@ -261,7 +295,12 @@ def _current_data(volunteer: Volunteer) -> dict[str, Any]:
 @token_required
 @blp.arguments(VolunteerQuerySchema, location="query")
 @blp.response(200, VolunteerPageSchema)
-@errors((401, "No valid bearer token"), (403, "The role may not read volunteers"), (422, "Invalid filter"), bearer=True)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not read volunteers"),
+    (422, "Invalid filter; `fields.q` for a phone search the role may not make"),
+    bearer=True,
+)
 def list_volunteers(args: dict) -> dict | Response:
     """Volunteers in the caller's area, newest first; phones are always masked here."""
     user = api_user()
@@ -269,10 +308,12 @@ def list_volunteers(args: dict) -> dict | Response:
     filters = _filters(args)
     if isinstance(filters, Response):
         return filters
-    stmt = volunteers.volunteer_query(user, filters).options(
-        selectinload(Volunteer.community), selectinload(Volunteer.team), selectinload(Volunteer.trainings)
-    )
-    items, total = volunteers.paginate(stmt, args["page"], args["per_page"])
+    try:
+        items, total = volunteers.list_volunteers(user, filters, args["page"], args["per_page"])
+    except VolunteerError as exc:
+        db.session.commit()  # the refused search's audit entry
+        return refusal(exc)
+    db.session.commit()  # the audit entry of a search by phone digits
     ids = [v.id for v in items]
     hours, ambassadors = volunteers.service_hours(ids), volunteers.ambassador_ids(ids)
     return page_of([_summary(v, hours, ambassadors) for v in items], total, args["page"], args["per_page"])
@@ -325,7 +366,11 @@ def export_volunteers(args: dict) -> Response:
     filters = _filters(args)
     if isinstance(filters, Response):
         return filters
-    table = volunteers.export_volunteers(user, filters, args["format"])
+    try:
+        table = volunteers.export_volunteers(user, filters, args["format"])
+    except VolunteerError as exc:
+        db.session.commit()
+        return refusal(exc)
     db.session.commit()
     return table_response(args["format"], "volunteers", table.headers, table.rows)
 
@@ -343,7 +388,7 @@ def get_volunteer(volunteer_id: int) -> dict:
     """One volunteer; `phone` is whole for staff and admins (audited), null for organizers."""
     user = api_user()
     require(user, "volunteers.read")
-    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    volunteer = volunteers.get_volunteer(user, volunteer_id)
     phone = volunteers.view_whole_phone(user, volunteer)
     db.session.commit()
     return _detail(volunteer, phone)
@@ -365,7 +410,7 @@ def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
     """Change some of a volunteer's details; fields left out keep their values."""
     user = api_user()
     require(user, "volunteers.write")
-    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    volunteer = volunteers.get_volunteer(user, volunteer_id)
     data = {**_current_data(volunteer), **body}
     community = _community(data.pop("community"))
     if community is None:
@@ -394,7 +439,7 @@ def change_status(body: dict, volunteer_id: int) -> dict | Response:
     """Approve or reject a self-registration, deactivate or reactivate a volunteer."""
     user = api_user()
     require(user, "volunteers.write")
-    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    volunteer = volunteers.get_volunteer(user, volunteer_id)
     try:
         volunteers.change_status(volunteer, body["action"], user)
     except VolunteerError as exc:
@@ -419,7 +464,7 @@ def add_training(body: dict, volunteer_id: int) -> Any:
     """Record a training (course, hours, date, certificate)."""
     user = api_user()
     require(user, "volunteers.write")
-    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    volunteer = volunteers.get_volunteer(user, volunteer_id)
     try:
         training = volunteers.add_training(
             volunteer, body["course"], body["hours"], body["held_on"], body["certified"], user
@@ -429,6 +474,61 @@ def add_training(body: dict, volunteer_id: int) -> Any:
         return refusal(exc)
     db.session.commit()
     return training
+
+
+@blp.delete("/volunteers/<int:volunteer_id>")
+@token_required
+@blp.arguments(EraseArgsSchema, location="query")
+@blp.response(204)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not erase volunteers"),
+    (404, "No such volunteer in the caller's area, or erased already"),
+    (422, "Unknown reason"),
+    bearer=True,
+)
+def erase_volunteer(args: dict, volunteer_id: int) -> None:
+    """Erase a volunteer's personal data, on request or consent withdrawn; irreversible.
+
+    Name, phone and every other personal detail are removed; trainings, service hours and
+    activities served still count in totals, without identity; an ambassador post is vacated;
+    the act is audited. The volunteer then answers 404 and leaves every list and export.
+    """
+    user = api_user()
+    require(user, "volunteers.erase")
+    volunteer = volunteers.get_volunteer(user, volunteer_id)
+    volunteers.erase_volunteer(volunteer, user, args["reason"])
+    db.session.commit()
+
+
+@blp.get("/volunteers/<int:volunteer_id>/export")
+@token_required
+@blp.arguments(PersonExportArgsSchema, location="query")
+@blp.doc(
+    security=BEARER,
+    responses={
+        "200": {
+            "description": "everything held about the volunteer, as an attachment (`Content-Disposition`)",
+            "content": {"application/json": {}, XLSX_TYPE: {}},
+            "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+        }
+    },
+)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not export a person's data"),
+    (404, "No such volunteer in the caller's area"),
+    (422, "Unknown format"),
+)
+def export_person(args: dict, volunteer_id: int) -> Response:
+    """Everything held about one volunteer (record, consent version, trainings, service, ambassador post,
+    audit entries about them) as JSON or XLSX, for their request to see it; audited."""
+    user = api_user()
+    require(user, "volunteers.person_export")
+    volunteer = volunteers.get_volunteer(user, volunteer_id)
+    data = volunteers.person_export(user, volunteer, args["format"])
+    db.session.commit()
+    return person_download(args["format"], data, volunteer.id)
 
 
 # --- teams ---------------------------------------------------------------------------
@@ -539,7 +639,7 @@ def designate_ambassador(body: dict, community_code: str) -> dict | Response:
     user = api_user()
     require(user, "volunteers.write")
     community = _ambassador_community(community_code)
-    volunteer = get_in_scope(user, Volunteer, body["volunteer_id"])
+    volunteer = volunteers.get_volunteer(user, body["volunteer_id"])
     try:
         ambassador = volunteers.designate_ambassador(community, volunteer, user)
     except VolunteerError as exc:

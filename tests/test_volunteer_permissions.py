@@ -168,6 +168,21 @@ SITE = [
         (302, 404, 404, 403, 403, 404),
         body=lambda t: {},
     ),
+    Case(
+        "person export",
+        "GET",
+        "/staff/volunteers/{id}/export?format=json",
+        (302, 200, 200, 403, 403, 200),
+        (302, 404, 404, 403, 403, 404),
+    ),
+    Case(
+        "erase",
+        "POST",
+        "/staff/volunteers/{id}/erase",
+        (302, 303, 303, 403, 403, 303),
+        (302, 404, 404, 403, 403, 404),
+        body=lambda t: {"reason": "request", "confirm": "y"},
+    ),
 ]
 
 API = [
@@ -242,6 +257,22 @@ API = [
         (401, 200, 200, 403, 403, 200),
         (401, 404, 404, 403, 403, 404),
         body=lambda t: {"volunteer_id": t.volunteer_id},
+        api=True,
+    ),
+    Case(
+        "api person export",
+        "GET",
+        "/api/v1/volunteers/{id}/export?format=xlsx",
+        (401, 200, 200, 403, 403, 200),
+        (401, 404, 404, 403, 403, 404),
+        api=True,
+    ),
+    Case(
+        "api erase",
+        "DELETE",
+        "/api/v1/volunteers/{id}",
+        (401, 204, 204, 403, 403, 204),
+        (401, 404, 404, 403, 403, 404),
         api=True,
     ),
 ]

@@ -592,11 +592,12 @@ def test_self_registration_requires_consent_and_a_guardian_under_18(resident: Fl
     assert "未满 18 岁的志愿者需要填写监护人姓名" in page and count_volunteers() == 0
 
 
-def test_a_registered_phone_is_told_without_revealing_the_record(resident: FlaskClient) -> None:
+def test_a_registered_phone_is_thanked_without_revealing_the_record(resident: FlaskClient) -> None:
     make_volunteer(phone="13712345678", name="隐私姓名", community="DEMO010102")
-    page = resident.post("/volunteer", data=signup_data(resident)).get_data(as_text=True)
-    assert "已登记为志愿者" in page
-    assert "隐私姓名" not in page and "DEMO010102" not in page and "/staff/volunteers/" not in page
+    response = resident.post("/volunteer", data=signup_data(resident))
+    assert response.status_code == 303
+    page = resident.get(response.headers["Location"]).get_data(as_text=True)
+    assert "审核" in page and "隐私姓名" not in page and "DEMO010102" not in page and "/staff/volunteers/" not in page
     assert count_volunteers() == 1
 
 

@@ -86,10 +86,6 @@ MESSAGES: dict[str, Any] = {
     # volunteers
     "phone_invalid": _l("Enter a mainland mobile number: 11 digits starting with 1, e.g. 138 0013 8000."),
     "phone_taken": _l("A volunteer with this mobile number is already registered."),
-    "phone_already_volunteer": _l(
-        "This mobile number is already registered as a volunteer. To change your details, please contact your "
-        "community staff."
-    ),
     "phone_twice_in_file": _l("This mobile number appears on an earlier line of the file."),
     "name_required": _l("Enter the name (at most 50 characters)."),
     "birth_year_invalid": _l("Enter a plausible four-digit birth year."),
@@ -109,6 +105,11 @@ MESSAGES: dict[str, Any] = {
     "import_too_many": _l("The file has too many rows; split it into files of at most 5,000 volunteers."),
     "import_format": _l("The file could not be read. Upload a CSV (UTF-8) or XLSX file."),
     "import_columns": _l("The first row lacks required column names."),
+    "search_phone_digits": _l(
+        "Search by name or by the last 4 digits of the mobile number; longer numbers cannot be searched."
+    ),
+    "erase_confirm": _l("Tick the box to confirm that the volunteer's personal data is to be erased."),
+    "erase_reason": _l("Choose why the personal data is erased."),
 }
 
 STATUS_CODES = {

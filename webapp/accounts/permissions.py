@@ -23,6 +23,9 @@ ABILITIES: dict[str, tuple[str, ...]] = {
     "volunteers.write": ("staff", "admin"),
     "volunteers.export": ("staff", "organizer", "admin"),
     "volunteers.whole_phone": ("staff", "admin"),
+    #: erasing a volunteer's personal data, and exporting everything held about one person
+    "volunteers.erase": ("staff", "admin"),
+    "volunteers.person_export": ("staff", "admin"),
     "activities.read": ("staff", "organizer", "admin"),
     "activities.write": ("staff", "admin"),
     "audit.read": ("organizer", "admin"),

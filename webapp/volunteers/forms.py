@@ -11,10 +11,20 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.errors import MESSAGES
 from webapp.forms import Form, select_choices
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 
@@ -137,6 +147,28 @@ class ActionForm(Form):
     """A button that changes something: the CSRF token and, for status changes, the action."""
 
     action = HiddenField()
+
+
+class EraseForm(Form):
+    """Erase a volunteer's personal data: why, and a tick that it is meant (it cannot be undone)."""
+
+    reason = RadioField(
+        _l("Why"),
+        choices=select_choices(
+            [
+                ("request", _l("The volunteer asked for their data to be deleted")),
+                ("consent_withdrawn", _l("The volunteer withdrew their consent")),
+            ]
+        ),
+        default="request",
+        validators=[InputRequired(message=MESSAGES["erase_reason"])],
+    )
+    confirm = BooleanField(
+        _l("I understand that the name, phone number and other details are erased for good"),
+        validators=[
+            DataRequired(message=_l("Tick the box to confirm that the volunteer's personal data is to be erased."))
+        ],
+    )
 
 
 class ImportForm(Form):

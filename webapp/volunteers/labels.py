@@ -10,6 +10,7 @@ STATUS_LABELS = {
     "active": _l("Active"),
     "inactive": _l("Inactive"),
     "rejected": _l("Rejected"),
+    "erased": _l("Erased"),
 }
 #: the buttons that move a volunteer between statuses
 ACTION_LABELS = {

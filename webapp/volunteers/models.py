@@ -11,8 +11,16 @@ from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.regions.models import Region
 from webapp.timeutil import utcnow
+from webapp.volunteers.phones import mask_phone
 
 STATUSES = ("pending", "active", "inactive", "rejected")
+#: the status of a volunteer whose personal data was erased; not listed, not counted, not a move of TRANSITIONS
+ERASED = "erased"
+#: why personal data is erased: the person asked, or withdrew their consent (PIPL art. 15, 47)
+ERASURE_REASONS = ("request", "consent_withdrawn")
+#: the version of the consent text shown with the consent checkbox (``forms.SignupForm.consent``,
+#: ``forms.VolunteerForm.consent``, the import's consent column); change it whenever that text changes
+CONSENT_VERSION = "2026-12"
 #: action -> (from status, to status); any other move is refused
 TRANSITIONS = {
     "approve": ("pending", "active"),
@@ -55,9 +63,10 @@ class Volunteer(db.Model):
     __tablename__ = "volunteers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: empty once erased (pages that list service records still sort and show it)
     name: Mapped[str] = mapped_column(String(50))
-    #: mainland mobile number, normalized to 11 digits; one registration per phone
-    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    #: mainland mobile number, normalized to 11 digits; one registration per phone; None once erased
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
     gender: Mapped[str | None] = mapped_column(String(8))
     birth_year: Mapped[int | None]
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
@@ -67,6 +76,8 @@ class Volunteer(db.Model):
     availability: Mapped[str | None] = mapped_column(String(20))
     #: when the volunteer agreed to the processing of their personal information (PIPL)
     consent_at: Mapped[datetime]
+    #: which consent text they agreed to (CONSENT_VERSION then); None for registrations before versions
+    consent_version: Mapped[str | None] = mapped_column(String(20))
     #: for volunteers under 18: who consented for them, and when
     guardian_name: Mapped[str | None] = mapped_column(String(50))
     guardian_consent_at: Mapped[datetime | None]
@@ -77,6 +88,8 @@ class Volunteer(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when the personal data was erased (on request or consent withdrawn); the row stays for the counts
+    erased_at: Mapped[datetime | None]
 
     community: Mapped[Region] = relationship()
     team: Mapped[Team | None] = relationship()
@@ -91,7 +104,11 @@ class Volunteer(db.Model):
 
     @property
     def masked_phone(self) -> str:
-        return f"{self.phone[:3]}****{self.phone[-4:]}"
+        return mask_phone(self.phone) if self.phone else "—"
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
 
     def change_status(self, action: str, by: User | None, now: datetime | None = None) -> None:
         """Move along ``TRANSITIONS``.

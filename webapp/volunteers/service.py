@@ -8,9 +8,14 @@ them in ``fields``.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,9 +24,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from webapp.accounts.models import User
-from webapp.accounts.permissions import can, region_in_scope, within_scope
+from webapp.accounts.permissions import can, get_in_scope, region_in_scope, within_scope
+from webapp.audit.labels import audit_action_label
+from webapp.audit.models import AuditEntry
 from webapp.audit.service import record
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
@@ -31,6 +39,9 @@ from webapp.volunteers.labels import label, labels_of
 from webapp.volunteers.models import (
     ADULT_AGE,
     AVAILABILITY,
+    CONSENT_VERSION,
+    ERASED,
+    ERASURE_REASONS,
     GENDERS,
     LANGUAGES,
     SKILLS,
@@ -237,8 +248,41 @@ def register_volunteer(
     return volunteer
 
 
+def sign_up(data: Mapping[str, Any], community: Region | None, now: datetime | None = None) -> Volunteer | None:
+    """A resident registers themself as a volunteer, pending until staff in scope review it.
+
+    The answer must not tell whether a phone number is registered already (anyone can type
+    anyone's number): a registered phone is not registered twice, no field is refused for it,
+    and None is returned where a new registration returns the volunteer, so the caller says
+    the same to both. The attempt is written to the audit log on the existing record, in its
+    community's part of the log, so staff and organizers of that area can follow it up.
+
+    :raises VolunteerError: invalid fields other than a phone already registered.
+    """
+    try:
+        return register_volunteer(data, community, "self", None, now)
+    except VolunteerError as exc:
+        if exc.problems.get("phone") != "phone_taken" or exc.existing is None:
+            raise
+        others = {name: code for name, code in exc.problems.items() if name != "phone"}
+        if others:
+            raise VolunteerError(others) from None
+        existing = exc.existing
+    details = {"community": community.code if community else None}
+    entry = record(None, "volunteer.signup_again", existing, details=details)
+    entry.region_path = existing.community.path
+    return None
+
+
 def _build(values: dict[str, Any], community: Region, source: str, by: User | None, now: datetime) -> Volunteer:
-    volunteer = Volunteer(**values, community=community, consent_at=now, source=source, created_at=now)
+    volunteer = Volunteer(
+        **values,
+        community=community,
+        consent_at=now,
+        consent_version=CONSENT_VERSION,
+        source=source,
+        created_at=now,
+    )
     volunteer.created_by = by
     if source == "self":
         volunteer.status = "pending"
@@ -335,6 +379,146 @@ def view_whole_phone(user: User, volunteer: Volunteer) -> str | None:
         return None
     record(user, "volunteer.view_phone", volunteer)
     return volunteer.phone
+
+
+def get_volunteer(user: User, volunteer_id: int) -> Volunteer:
+    """The volunteer with ``volunteer_id`` in the user's scope; an erased one is gone like a missing one.
+
+    :raises NotFound: missing, outside the scope, or erased (the three are indistinguishable).
+    """
+    volunteer = get_in_scope(user, Volunteer, volunteer_id)
+    if volunteer.erased:
+        raise NotFound()
+    return volunteer
+
+
+# --- personal data: erasure and a person's export --------------------------------------
+
+
+def erase_volunteer(volunteer: Volunteer, by: User, reason: str = "request", now: datetime | None = None) -> None:
+    """Erase the volunteer's personal data, on their request or because they withdrew consent.
+
+    Every field that says who they are or what they are like is emptied (name, phone, gender,
+    birth year, guardian, skills, languages, availability, notes, team); the row stays, without
+    identity, so that their trainings, service hours and activities served still count in every
+    total. Their ambassador post is vacated. The status becomes ``erased``: the volunteer leaves
+    every list, export and count of active volunteers, and their pages answer 404. The audit
+    entry holds the reason, never the erased data. Irreversible.
+
+    :raises VolunteerError: reason — not one of ERASURE_REASONS.
+    """
+    if reason not in ERASURE_REASONS:
+        raise VolunteerError({"reason": "erase_reason"})
+    vacated = _end_ambassadorship(volunteer)
+    volunteer.name, volunteer.phone = "", None
+    volunteer.gender = volunteer.birth_year = volunteer.availability = volunteer.notes = None
+    volunteer.guardian_name = volunteer.guardian_consent_at = None
+    volunteer.skills, volunteer.languages = [], []
+    volunteer.team = None
+    volunteer.status, volunteer.erased_at = ERASED, now or utcnow()
+    db.session.flush()
+    record(by, "volunteer.erase", volunteer, details={"reason": reason, "ambassador_vacated": vacated})
+
+
+PERSON_EXPORT_FORMATS = ("json", "xlsx")
+
+
+def _stamp(value: datetime | None) -> str | None:
+    # stored in UTC without a zone
+    return value.replace(tzinfo=UTC).isoformat() if value else None
+
+
+def person_export(user: User, volunteer: Volunteer, fmt: str, lang: str = "zh_Hans") -> dict[str, Any]:
+    """Everything held about one volunteer (PIPL art. 45: a person may obtain a copy of it).
+
+    The record (whole phone number included: it is theirs), the consent text version, their
+    trainings, the activities they served at with the hours, an ambassador post, and the audit
+    log's entries about them (when, what, which role). Written to the audit log without the data.
+    """
+    ambassador = db.session.execute(
+        select(Ambassador).where(Ambassador.volunteer_id == volunteer.id)
+    ).scalar_one_or_none()
+    entries = db.session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == Volunteer.__tablename__, AuditEntry.object_id == str(volunteer.id))
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).scalars()
+    data = {
+        "volunteer": {
+            "id": volunteer.id,
+            "name": volunteer.name,
+            "phone": volunteer.phone,
+            "gender": volunteer.gender,
+            "birth_year": volunteer.birth_year,
+            "community": volunteer.community.code,
+            "community_name": volunteer.community.name(lang),
+            "team": volunteer.team.name if volunteer.team else None,
+            "skills": list(volunteer.skills or []),
+            "languages": list(volunteer.languages or []),
+            "availability": volunteer.availability,
+            "status": volunteer.status,
+            "source": volunteer.source,
+            "consent_at": _stamp(volunteer.consent_at),
+            "consent_version": volunteer.consent_version,
+            "guardian_name": volunteer.guardian_name,
+            "guardian_consent_at": _stamp(volunteer.guardian_consent_at),
+            "notes": volunteer.notes,
+            "registered_at": _stamp(volunteer.created_at),
+            "decided_at": _stamp(volunteer.decided_at),
+        },
+        "trainings": [
+            {"course": t.course, "hours": t.hours, "held_on": t.held_on.isoformat(), "certified": t.certified}
+            for t in volunteer.trainings
+        ],
+        "service": [
+            {
+                "activity": r.activity.code,
+                "title": r.activity.title,
+                "held_on": r.activity.held_on.isoformat(),
+                "channel": r.activity.channel,
+                "kind": r.activity.kind,
+                "hours": r.hours,
+            }
+            for r in service_records(volunteer)
+        ],
+        "ambassador": (
+            {"community": ambassador.community.code, "designated_at": _stamp(ambassador.designated_at)}
+            if ambassador
+            else None
+        ),
+        "audit": [
+            {
+                "at": _stamp(e.at),
+                "action": e.action,
+                "what": audit_action_label(e.action),
+                "by_role": e.user.role if e.user else None,
+            }
+            for e in entries
+        ],
+        "exported_at": _stamp(utcnow()),
+    }
+    record(user, "volunteer.person_export", volunteer, details={"format": fmt})
+    return data
+
+
+def person_export_table(data: Mapping[str, Any]) -> Table:
+    """``person_export``'s data as one table: a row per value, named by section, item and field."""
+    table = Table(headers=[str(_l("Section")), str(_l("Item")), str(_l("Field")), str(_l("Value"))])
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return "" if value is None else value
+
+    for section, content in data.items():
+        if isinstance(content, dict):
+            table.rows.extend([section, "", key, cell(value)] for key, value in content.items())
+        elif isinstance(content, list):
+            for number, item in enumerate(content, 1):
+                table.rows.extend([section, number, key, cell(value)] for key, value in item.items())
+        else:
+            table.rows.append([section, "", "", cell(content)])
+    return table
 
 
 # --- teams and ambassadors ---------------------------------------------------------
@@ -443,30 +627,72 @@ class VolunteerFilter:
             "trained": self.trained,
             "q": self.q,
         }
+        digits = phone_digits(self.q or "")
+        if digits is not None:
+            values["q"], values["q_hash"] = mask_phone_search(digits), phone_search_hash(digits)
         return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+#: a search by phone digits matches the number's last LAST_DIGITS digits (shown in lists); only roles
+#: that see whole numbers may search by a whole one, else each guess would confirm or deny a number
+LAST_DIGITS = 4
+#: what people type between digits of a phone number, the country code's plus included
+_DIGIT_SEPARATORS = re.compile(r"[\s\-.()+\u00a0\u3000]")
+
+
+def phone_digits(q: str) -> str | None:
+    """The digits of a search made only of LAST_DIGITS or more digits (and separators), else None.
+
+    Full-width digits count as digits; a name search never is a phone search.
+    """
+    text = _DIGIT_SEPARATORS.sub("", unicodedata.normalize("NFKC", q))
+    return text if text.isascii() and text.isdigit() and len(text) >= LAST_DIGITS else None
+
+
+def mask_phone_search(digits: str) -> str:
+    """Searched digits as the audit log keeps them: only the last four, as lists show them."""
+    return "*" * (len(digits) - LAST_DIGITS) + digits[-LAST_DIGITS:]
+
+
+def phone_search_hash(digits: str) -> str:
+    """A keyed hash of the searched number, so that repeated searches for one number can be told
+    apart from guesses at many, without the log holding the number (nor a hash anyone can reverse
+    by trying the 10^11 numbers: the key is the application's secret)."""
+    with contextlib.suppress(PhoneError):
+        digits = normalize_phone(digits)
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search(q: str) -> ColumnElement[bool]:
-    digits = q.replace(" ", "")
-    if digits.isdigit() and len(digits) == 4:
+def _search(q: str, whole_phone: bool) -> ColumnElement[bool]:
+    """:raises VolunteerError: q — more digits than LAST_DIGITS for a role without ``whole_phone``."""
+    digits = phone_digits(q)
+    if digits is not None and len(digits) == LAST_DIGITS:
         return or_(Volunteer.phone.like(f"%{digits}"), Volunteer.name.contains(q, autoescape=True))
-    try:
-        return Volunteer.phone == normalize_phone(q)
-    except PhoneError:
-        return Volunteer.name.ilike(f"%{_like_escape(q)}%", escape="\\")
+    if digits is not None and not whole_phone:
+        raise VolunteerError({"q": "search_phone_digits"})
+    if whole_phone:
+        try:
+            return Volunteer.phone == normalize_phone(q)
+        except PhoneError:
+            pass
+    return Volunteer.name.ilike(f"%{_like_escape(q)}%", escape="\\")
 
 
 def volunteer_query(user: User, filters: VolunteerFilter | None = None) -> Select:
-    """Volunteers the user may see, narrowed by ``filters``, newest first.
+    """Volunteers the user may see, narrowed by ``filters``, newest first; erased ones are gone.
 
-    ``q`` matches part of the name, the last 4 digits of the phone, or a whole number.
+    ``q`` matches part of the name, the last 4 digits of the phone, or, for roles that see
+    whole numbers, a whole number.
+
+    :raises VolunteerError: q — a longer run of digits from a role that sees masked numbers only.
     """
     filters = filters or VolunteerFilter()
-    stmt = within_scope(select(Volunteer), user, Volunteer.community_id)
+    stmt = within_scope(select(Volunteer), user, Volunteer.community_id).where(Volunteer.erased_at.is_(None))
     if filters.region is not None:
         subtree = select(Region.id).where(Region.path.like(f"{_like_escape(filters.region.path)}%", escape="\\"))
         stmt = stmt.where(Volunteer.community_id.in_(subtree))
@@ -481,8 +707,42 @@ def volunteer_query(user: User, filters: VolunteerFilter | None = None) -> Selec
         has_training = exists().where(Training.volunteer_id == Volunteer.id)
         stmt = stmt.where(has_training if filters.trained else ~has_training)
     if filters.q:
-        stmt = stmt.where(_search(filters.q.strip()[:50]))
+        stmt = stmt.where(_search(filters.q.strip()[:50], can(user, "volunteers.whole_phone")))
     return stmt.order_by(Volunteer.created_at.desc(), Volunteer.id.desc())
+
+
+def _audit_phone_search(user: User, filters: VolunteerFilter, rows: int, refused: bool = False) -> None:
+    if phone_digits(filters.q or "") is None:
+        return
+    details: dict[str, Any] = {"filter": filters.details()}
+    if refused:
+        details["refused"] = True
+    record(user, "volunteer.search_phone", details=details, row_count=rows)
+
+
+def _checked_query(user: User, filters: VolunteerFilter) -> Select:
+    """``volunteer_query``, a refused phone search written to the audit log before it is refused."""
+    try:
+        return volunteer_query(user, filters)
+    except VolunteerError:
+        _audit_phone_search(user, filters, 0, refused=True)
+        raise
+
+
+def list_volunteers(user: User, filters: VolunteerFilter, page: int, per_page: int) -> tuple[list[Volunteer], int]:
+    """One page of the volunteers ``user`` may see under ``filters``, and how many there are in all.
+
+    Every search by phone digits is written to the audit log (who, when, the filter with the
+    digits masked, the row count), refused ones too, since a run of them is how numbers are guessed.
+
+    :raises VolunteerError: q — as ``volunteer_query``.
+    """
+    stmt = _checked_query(user, filters).options(
+        selectinload(Volunteer.community), selectinload(Volunteer.team), selectinload(Volunteer.trainings)
+    )
+    items, total = paginate(stmt, page, per_page)
+    _audit_phone_search(user, filters, total)
+    return items, total
 
 
 def paginate(stmt: Select, page: int, per_page: int) -> tuple[list[Any], int]:
@@ -554,9 +814,12 @@ def export_volunteers(user: User, filters: VolunteerFilter, fmt: str, lang: str 
     """The filtered list as a table, written to the audit log with its filter and row count.
 
     Roles with ``volunteers.whole_phone`` get whole numbers; others (organizers) masked ones.
+    The audited filter holds searched phone digits masked.
+
+    :raises VolunteerError: q — as ``volunteer_query`` (written to the audit log).
     """
     whole = can(user, "volunteers.whole_phone")
-    stmt = volunteer_query(user, filters).options(
+    stmt = _checked_query(user, filters).options(
         selectinload(Volunteer.community), selectinload(Volunteer.team), selectinload(Volunteer.trainings)
     )
     volunteers = db.session.execute(stmt).scalars().all()

@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.accounts.models import User
-from webapp.accounts.permissions import can, get_in_scope, region_in_scope, regions_in_scope, require
+from webapp.accounts.permissions import can, region_in_scope, regions_in_scope, require
 from webapp.errors import message
 from webapp.exports import FORMATS, table_response
 from webapp.extensions import db, limiter, volunteer_signup_rate_limit
@@ -31,9 +31,18 @@ from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.text import search_terms
 from webapp.volunteers import importer
 from webapp.volunteers import service as volunteers
-from webapp.volunteers.forms import ActionForm, ImportForm, SignupForm, TeamForm, TrainingForm, VolunteerForm
+from webapp.volunteers.downloads import person_download
+from webapp.volunteers.forms import (
+    ActionForm,
+    EraseForm,
+    ImportForm,
+    SignupForm,
+    TeamForm,
+    TrainingForm,
+    VolunteerForm,
+)
 from webapp.volunteers.labels import LABELS, label, labels_of
-from webapp.volunteers.models import SKILLS, STATUSES, TRANSITIONS, Team, Volunteer
+from webapp.volunteers.models import CONSENT_VERSION, SKILLS, STATUSES, TRANSITIONS, Team, Volunteer
 from webapp.volunteers.service import VolunteerError, VolunteerFilter
 
 bp = Blueprint("volunteers", __name__, template_folder="templates")
@@ -45,7 +54,7 @@ FILTER_ARGS = ("region", "team", "status", "skill", "trained", "q")
 
 @bp.context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"labels": LABELS, "label": label, "labels_of": labels_of, "can": can}
+    return {"labels": LABELS, "label": label, "labels_of": labels_of, "can": can, "consent_version": CONSENT_VERSION}
 
 
 def _me() -> User:
@@ -53,7 +62,7 @@ def _me() -> User:
 
 
 def _volunteer(volunteer_id: int) -> Volunteer:
-    return get_in_scope(_me(), Volunteer, volunteer_id)
+    return volunteers.get_volunteer(_me(), volunteer_id)
 
 
 def _show_errors(form: Any, error: VolunteerError, fields: dict[str, str] | None = None) -> list[str]:
@@ -96,19 +105,17 @@ def _page() -> int:
     return min(int(page), 100000) if page.isdigit() and int(page) > 0 else 1
 
 
-@bp.get("/staff/volunteers")
-@login_required
-def index() -> str:
-    me = _me()
-    require(me, "volunteers.read")
-    filters = filters_from(request.args)
-    stmt = volunteers.volunteer_query(me, filters).options(
-        selectinload(Volunteer.community), selectinload(Volunteer.team), selectinload(Volunteer.trainings)
-    )
+def _render_index(me: User, filters: VolunteerFilter) -> tuple[str, int]:
+    """The list page; a refused search shows its reason above an empty list (and is audited)."""
     page = _page()
-    items, total = volunteers.paginate(stmt, page, PER_PAGE)
+    refusal = None
+    try:
+        items, total = volunteers.list_volunteers(me, filters, page, PER_PAGE)
+    except VolunteerError as exc:
+        items, total, refusal = [], 0, message(exc.problems["q"])
+    db.session.commit()  # the audit entry of a search by phone digits
     ids = [v.id for v in items]
-    return render_template(
+    html = render_template(
         "volunteers/index.html",
         volunteers=items,
         total=total,
@@ -124,18 +131,32 @@ def index() -> str:
         skills=SKILLS,
         statuses=STATUSES,
         review=filters.status == "pending" and can(me, "volunteers.write"),
+        refusal=refusal,
     )
+    return html, 422 if refusal else 200
+
+
+@bp.get("/staff/volunteers")
+@login_required
+def index() -> tuple[str, int]:
+    me = _me()
+    require(me, "volunteers.read")
+    return _render_index(me, filters_from(request.args))
 
 
 @bp.get("/staff/volunteers/export")
 @login_required
-def export() -> Response:
+def export() -> Response | tuple[str, int]:
     me = _me()
     require(me, "volunteers.export")
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
         abort(400)
-    table = volunteers.export_volunteers(me, filters_from(request.args), fmt, current_lang())
+    filters = filters_from(request.args)
+    try:
+        table = volunteers.export_volunteers(me, filters, fmt, current_lang())
+    except VolunteerError:
+        return _render_index(me, filters)
     db.session.commit()
     return table_response(fmt, _("volunteers"), table.headers, table.rows)
 
@@ -144,7 +165,11 @@ def export() -> Response:
 
 
 def _render_detail(
-    volunteer: Volunteer, training_form: TrainingForm | None = None, refusal: str | None = None, status: int = 200
+    volunteer: Volunteer,
+    training_form: TrainingForm | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+    erase_form: EraseForm | None = None,
 ) -> tuple[str, int]:
     me = _me()
     phone = volunteers.view_whole_phone(me, volunteer)
@@ -166,6 +191,7 @@ def _render_detail(
         training_form=training_form or TrainingForm(formdata=None),
         refusal=refusal,
         may_write=can(me, "volunteers.write"),
+        erase_form=erase_form or EraseForm(formdata=None),
     )
     return page, status
 
@@ -237,6 +263,38 @@ def designate(volunteer_id: int) -> Response | tuple[str, int]:
     community = volunteer.community.name(current_lang())
     flash(_("%(name)s is now the fire-safety ambassador of %(community)s.", name=volunteer.name, community=community))
     return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
+
+
+# --- personal data: erasure and a person's export ------------------------------------
+
+
+@bp.post("/staff/volunteers/<int:volunteer_id>/erase")
+@login_required
+def erase(volunteer_id: int) -> Response | tuple[str, int]:
+    me = _me()
+    require(me, "volunteers.erase")
+    volunteer = _volunteer(volunteer_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _render_detail(volunteer, erase_form=form, status=422)
+    volunteers.erase_volunteer(volunteer, me, form.reason.data or "")
+    db.session.commit()
+    flash(_("The volunteer's personal data was erased; their trainings and service hours still count."))
+    return redirect(url_for(".index"), code=303)
+
+
+@bp.get("/staff/volunteers/<int:volunteer_id>/export")
+@login_required
+def person_export(volunteer_id: int) -> Response:
+    me = _me()
+    require(me, "volunteers.person_export")
+    volunteer = _volunteer(volunteer_id)
+    fmt = request.args.get("format", "json")
+    if fmt not in volunteers.PERSON_EXPORT_FORMATS:
+        abort(400)
+    data = volunteers.person_export(me, volunteer, fmt, current_lang())
+    db.session.commit()
+    return person_download(fmt, data, volunteer.id)
 
 
 # --- registering and editing -------------------------------------------------------
@@ -437,12 +495,10 @@ def signup() -> Response | str:
     refusal = None
     if form.validate_on_submit():
         try:
-            volunteers.register_volunteer(form.volunteer_data(), community, "self", None)
+            # a phone registered already is answered like a new one (see sign_up)
+            volunteers.sign_up(form.volunteer_data(), community)
         except VolunteerError as exc:
             db.session.rollback()
-            if exc.problems.get("phone") == "phone_taken":
-                # say so, but show nothing of the existing registration
-                exc.problems["phone"] = "phone_already_volunteer"
             if exc.problems.pop("community", None):
                 refusal = message("community_required")
             _show_errors(form, exc)
