@@ -11,6 +11,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from quizzes.service import QuizError
+from webapp.ops.logs import describe, request_id
+from webapp.ops.metrics import count_database_error, count_rate_limited
 
 #: what a refusal is called and says, shared by the site and the API
 MESSAGES: dict[str, Any] = {
@@ -123,7 +125,8 @@ def message(code: str) -> str:
 
 
 def json_error(status: int, code: str, fields: dict | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message(code), "fields": fields or {}}})
+    body = {"code": code, "message": message(code), "fields": fields or {}, "request_id": request_id()}
+    response = jsonify({"error": body})
     response.status_code = status
     return response
 
@@ -145,6 +148,8 @@ def _validation_fields(error: HTTPException) -> dict:
 def handle_http_error(error: HTTPException) -> Response | tuple[str, int]:
     status = error.code or 500
     code = "csrf" if isinstance(error, CSRFError) else STATUS_CODES.get(status, "bad_request")
+    if status == 429:
+        count_rate_limited(request.endpoint)
     if wants_json():
         return json_error(status, code, _validation_fields(error))
     return render_template("error.html", status=status, message=message(code)), status
@@ -168,7 +173,8 @@ def handle_storage_error(error: Exception) -> Response | tuple[str, int]:
     from webapp.extensions import db
 
     db.session.rollback()
-    current_app.logger.warning("database unavailable: %s", error)
+    count_database_error(error)
+    current_app.logger.warning("database unavailable: %s", describe(error))
     if wants_json():
         response = json_error(503, "storage_unavailable")
     else:
