@@ -30,9 +30,10 @@ def init_ops(app: Flask) -> None:
         # a request dispatched by hand (no request_started signal) has no start and no id
         started = g.get("request_started")
         seconds = perf_counter() - started if started is not None else 0.0
-        endpoint = request.url_rule.endpoint if request.url_rule else None
+        req = request._get_current_object()  # type: ignore[attr-defined]  (one proxy lookup, not six)
+        endpoint = req.url_rule.endpoint if req.url_rule else None
         metrics.observe_request(endpoint, response.status_code, seconds)
-        log_request(access, endpoint, response.status_code, seconds, with_address)
+        log_request(access, req, endpoint, response.status_code, seconds, with_address)
         if "request_id" in g:
             response.headers[REQUEST_ID_HEADER] = g.request_id
         return response
