@@ -20,6 +20,7 @@ from quizzes.service import Timing
 from webapp.campaigns import service as campaigns
 from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
 from webapp.learn import service as learn
+from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
 
 PREFIX = ""
@@ -169,6 +170,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
     submission = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
     body = _result_dict(draw, submission, args["lang"])
     db.session.commit()
+    count_submission(submission)
     return json_response(body, 201 if submission.created else 200)
 
 

@@ -43,6 +43,11 @@ def _known(kind: str):
 class ErrorBodySchema(Schema):
     code = fields.String(required=True, metadata={"description": "stable machine-readable reason"})
     message = fields.String(required=True, metadata={"description": "human-readable, in the request's language"})
+    # before ``fields`` below, which hides marshmallow's module of that name in this class
+    request_id = fields.String(
+        required=True,
+        metadata={"description": "this request's id (the X-Request-ID response header), to quote when reporting it"},
+    )
     fields = fields.Dict(metadata={"description": "per-field problems for invalid input"})
 
 

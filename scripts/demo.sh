@@ -9,4 +9,5 @@ export FLASK_APP=wsgi
 # the first run creates demo accounts and prints their passwords; later runs keep them
 .venv/bin/flask seed-demo --attempts "${DEMO_ATTEMPTS:-3000}"
 echo "Serving on http://127.0.0.1:5000 — try http://127.0.0.1:5000/c/DEMO010101 (Ctrl-C stops)"
-exec .venv/bin/gunicorn --workers "${WEB_CONCURRENCY:-2}" --bind 127.0.0.1:5000 --access-logfile - wsgi:app
+# gunicorn.conf.py sums the metrics over the workers; the app writes the request lines itself
+exec .venv/bin/gunicorn --config gunicorn.conf.py --workers "${WEB_CONCURRENCY:-2}" --bind 127.0.0.1:5000 wsgi:app

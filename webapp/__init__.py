@@ -27,10 +27,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from webapp.errors import init_errors
+    from webapp.ops import init_ops
     from webapp.security import init_security
 
     init_errors(app)
     init_security(app)
+    init_ops(app)
 
     from webapp.cli import register_cli
 

@@ -60,7 +60,8 @@ def from_environment() -> dict[str, Any]:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(),
         "SQLALCHEMY_DATABASE_URI": database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # an error's text then never quotes the values of a statement: they hold what people typed
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
@@ -100,4 +101,11 @@ def from_environment() -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        #: json (one object per line) or text
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        #: whether request lines carry the client's address
+        "LOG_REMOTE_ADDR": _flag("LOG_REMOTE_ADDR", True),
+        #: /metrics answers only requests carrying "Authorization: Bearer <this>" (unset: nobody)
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
     }

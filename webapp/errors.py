@@ -11,6 +11,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from quizzes.service import QuizError
+from webapp.ops.logs import describe, request_id
+from webapp.ops.metrics import count_database_error, count_rate_limited
 
 #: what a refusal is called and says, shared by the site and the API
 MESSAGES: dict[str, Any] = {
@@ -142,7 +144,8 @@ def message(code: str) -> str:
 
 
 def json_error(status: int, code: str, fields: dict | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message(code), "fields": fields or {}}})
+    body = {"code": code, "message": message(code), "fields": fields or {}, "request_id": request_id()}
+    response = jsonify({"error": body})
     response.status_code = status
     return response
 
@@ -169,8 +172,10 @@ def _own_headers(error: HTTPException) -> list[tuple[str, str]]:
 def handle_http_error(error: HTTPException) -> Response | tuple[str, int, list[tuple[str, str]]]:
     status = error.code or 500
     code = "csrf" if isinstance(error, CSRFError) else STATUS_CODES.get(status, "bad_request")
-    if status == 429 and error.description in MESSAGES:  # a limit that names its own reason
-        code = error.description
+    if status == 429:
+        count_rate_limited(request.endpoint)
+        if error.description in MESSAGES:  # a limit that names its own reason
+            code = error.description
     if wants_json():
         response = json_error(status, code, _validation_fields(error))
         response.headers.extend(_own_headers(error))
@@ -196,7 +201,8 @@ def handle_storage_error(error: Exception) -> Response | tuple[str, int]:
     from webapp.extensions import db
 
     db.session.rollback()
-    current_app.logger.warning("database unavailable: %s", error)
+    count_database_error(error)
+    current_app.logger.warning("database unavailable: %s", describe(error))
     if wants_json():
         response = json_error(503, "storage_unavailable")
     else:

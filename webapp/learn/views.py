@@ -18,6 +18,7 @@ from webapp.campaigns import service as campaigns
 from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
+from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.text import search_terms
@@ -253,8 +254,9 @@ def submit_draw(draw_id: str) -> Response | str:
         # one chance to finish: an unanswered survey question makes the attempt not count
         return _render_draw(draw, choices, missing)
     key = request.form.get("idempotency_key", "")[:64] or None
-    quizzes.submit_draw(library(), draw, choices, idempotency_key=key)
+    submission = quizzes.submit_draw(library(), draw, choices, idempotency_key=key)
     db.session.commit()
+    count_submission(submission)
     return redirect(url_for(".draw_result", draw_id=draw.id), code=303)
 
 
