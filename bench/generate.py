@@ -41,6 +41,7 @@ import multiprocessing.queues
 import os
 import queue
 import re
+import secrets
 import sqlite3
 import sys
 import threading
@@ -1149,7 +1150,8 @@ def migrated_app(url: str):
     from webapp import create_app
     from webapp.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-generate"})
+    # it serves no request: any key passes the start-up check
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         db.engine.dispose()

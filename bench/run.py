@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -274,7 +275,7 @@ def prepare(options: argparse.Namespace) -> tuple[str, Places, Path, dict | None
 
 def measure(database: str, places: Places, prepared: Path, options: argparse.Namespace) -> tuple[dict, list[float]]:
     """Each endpoint under wrk; returns the figures and the app workers' resident memory."""
-    env = {**os.environ, "DATABASE_URL": database, "RATELIMIT_ENABLED": "0", "SECRET_KEY": "bench"}
+    env = {**os.environ, "DATABASE_URL": database, "RATELIMIT_ENABLED": "0"}
     results: dict[str, dict] = {}
     run = dict(seconds=options.seconds, connections=options.connections)
     with gunicorn("ceiling:app", env, options.workers) as (base, _pid):
@@ -319,6 +320,8 @@ def print_table(results: dict, worker_mb: list[float]) -> None:
 
 def main() -> int:
     options = parse_options()
+    # one key for every command and server of the run, as one deployment would have
+    os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
     database, places, prepared, city = prepare(options)
     results, worker_mb = measure(database, places, prepared, options)
     print_table(results, worker_mb)

@@ -1,8 +1,10 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -39,6 +41,31 @@ def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
     return target_db.metadata
+
+
+#: the PostgreSQL advisory lock every `flask db upgrade` holds while it migrates (any fixed number)
+MIGRATION_LOCK_KEY = 7_310_052_021
+
+
+@contextmanager
+def migration_lock(connection):
+    """One machine migrates at a time: the others wait, then find the schema at head and do nothing.
+
+    A session-level advisory lock on the migrating connection itself; it ends with that connection
+    even if the process dies. SQLite's own write lock already serialises its writers.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    # ends the transaction the lock query began, so Alembic runs its own transactions as usual
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
 
 
 def run_migrations_offline():
@@ -84,7 +111,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, migration_lock(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

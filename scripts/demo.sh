@@ -4,6 +4,9 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install.sh requirements.lock
 export FLASK_APP=wsgi
+# the demo keeps its own key; a real deployment sets SECRET_KEY (docs/deploy.md)
+SECRET_KEY="${SECRET_KEY:-$(sh scripts/secret_key.sh)}"
+export SECRET_KEY
 .venv/bin/flask db upgrade
 .venv/bin/flask content check
 # the first run creates demo accounts and prints their passwords; later runs keep them

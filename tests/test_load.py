@@ -52,7 +52,7 @@ def serve(database_uri: str, workers: int = 2) -> Iterator[tuple[str, int]]:
         db.create_all()
         seed_demo_regions()
         db.session.commit()
-        env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "load", "RATELIMIT_ENABLED": "0"}
+        env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "k" * 32, "RATELIMIT_ENABLED": "0"}
         with gunicorn_serving("wsgi:app", env, workers) as served:
             yield served
     finally:

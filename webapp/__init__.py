@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy import event
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from content.check import load_library
-from webapp.config import INSTANCE_DIR, from_environment
+from webapp.config import INSTANCE_DIR, check_deployment, from_environment, trusted_hosts
 from webapp.extensions import babel, csrf, db, limiter, migrate
 from webapp.urls import IdConverter
 
@@ -17,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(from_environment())
     app.config.update(config or {})
+    check_deployment(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app.url_map.converters["int"] = IdConverter
 
@@ -37,7 +40,36 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webapp.cli import register_cli
 
     register_cli(app)
+    _refuse_unknown_hosts(app)
+    _behind_proxies(app)
     return app
+
+
+def _refuse_unknown_hosts(app: Flask) -> None:
+    """With a public base URL (or ALLOWED_HOSTS) set, a request naming any other host gets a 400."""
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    app.register_error_handler(SecurityError, _unknown_host)
+
+
+def _unknown_host(_error: SecurityError) -> Response:
+    from webapp.errors import json_error, message, wants_json
+
+    if wants_json():
+        return json_error(400, "unknown_host")
+    # not the site's error page: its links cannot be built for a host that is not the site's
+    return Response(message("unknown_host"), 400, mimetype="text/plain")
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Believe the forwarded client address, scheme and host only from the configured proxies.
+
+    Each trusted proxy appends one address to X-Forwarded-For; taking the n-th from the right
+    means a client's own forged entries to the left are never read. Prefix and port are not
+    taken: the site is served at the root of its host, and nginx does not send them.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -41,24 +40,70 @@ def database_url(url: str | None = None) -> str:
     return url
 
 
-def instance_secret_key() -> str:
-    """A key generated once and kept in instance/, so every worker and restart agrees on it."""
-    path = INSTANCE_DIR / "secret_key"
-    if not path.exists():
-        INSTANCE_DIR.mkdir(exist_ok=True)
-        draft = path.with_name(f"secret_key.{os.getpid()}")
-        draft.write_text(secrets.token_hex(32))
-        draft.chmod(0o600)
-        # link is atomic and refuses to overwrite: workers starting together agree on one key
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, path)
-        draft.unlink()
-    return path.read_text().strip()
+#: a key shorter than this is refused outside tests: it could be guessed, and sessions forged
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the operator must fix before the application can start."""
+
+
+def _words(name: str) -> list[str]:
+    return [word for word in os.environ.get(name, "").replace(",", " ").split() if word]
+
+
+def _count(name: str) -> int:
+    raw = os.environ.get(name, "0").strip() or "0"
+    if not raw.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number of proxies (0 when not behind a proxy), not {raw!r}.")
+    return int(raw)
+
+
+def check_deployment(config: dict[str, Any]) -> None:
+    """Refuse to start on settings that would be unsafe or would differ between machines.
+
+    :raises ConfigurationError: with what the operator must set.
+    """
+    key = config.get("SECRET_KEY")
+    if not config.get("TESTING"):
+        if not key:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. It signs sessions and form tokens and must be the same on every machine: "
+                "generate one with  python -c 'import secrets; print(secrets.token_hex(32))'  and set it in the "
+                "environment of every server and command (scripts/demo.sh makes one for the demo)."
+            )
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"SECRET_KEY is too short ({len(key)} characters): use at least {MIN_SECRET_KEY_LENGTH} random "
+                "characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))'."
+            )
+    base = config.get("PUBLIC_BASE_URL")
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            raise ConfigurationError(
+                f"PUBLIC_BASE_URL must be an absolute http(s) address such as https://xf.example.gov.cn, not {base!r}."
+            )
+
+
+def trusted_hosts(config: dict[str, Any]) -> list[str] | None:
+    """The Host names requests may name: the public base URL's and ALLOWED_HOSTS (None: any)."""
+    base = config.get("PUBLIC_BASE_URL")
+    hosts = [urlsplit(base).hostname] if base else []
+    hosts += config.get("ALLOWED_HOSTS") or []
+    return hosts or None
 
 
 def from_environment() -> dict[str, Any]:
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(),
+        #: required outside tests (check_deployment): every machine must sign with the same key
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        #: reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
+        #: the address residents reach the site at, e.g. https://xf.example.gov.cn: links and QR codes use it
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or None,
+        #: further Host names accepted besides the base URL's (a load balancer's health checks)
+        "ALLOWED_HOSTS": _words("ALLOWED_HOSTS"),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         # an error's text then never quotes the values of a statement: they hold what people typed
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -70,6 +115,7 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag("SECURE_COOKIES"),
         #: counts shared by every worker of this machine; redis://… shares them across machines
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", f"sqlite:///{INSTANCE_DIR / 'ratelimits.db'}"),
+        #: keeps the counts apart when one Redis serves other applications (or another city) too
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -17,6 +17,7 @@ from webapp.ops.metrics import count_database_error, count_rate_limited
 #: what a refusal is called and says, shared by the site and the API
 MESSAGES: dict[str, Any] = {
     "bad_request": _l("The request could not be understood."),
+    "unknown_host": _l("This site is not served under this address."),
     "unauthorized": _l("Please identify yourself first."),
     "forbidden": _l("You are not allowed to do this."),
     "not_found": _l("We could not find this page."),

@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import url_for
 from werkzeug.routing import BuildError
 
 from webapp.campaigns.models import Activity
+from webapp.links import public_url
 from webapp.regions.models import Region
 
 #: M survives a poster that is creased or partly covered; segno raises it when it fits
@@ -24,7 +24,7 @@ BORDER = 4  # the quiet zone the standard asks for, in modules
 
 def community_url(community: Region) -> str:
     """The absolute address a community's QR code encodes."""
-    return url_for("learn.community_entry", code=community.code, _external=True)
+    return public_url("learn.community_entry", code=community.code)
 
 
 def activity_url(activity: Activity) -> str:
@@ -33,9 +33,9 @@ def activity_url(activity: Activity) -> str:
     Falls back to ``/a/<code>`` at the site's root while the resident route does not exist.
     """
     try:
-        return url_for("learn.activity_entry", code=activity.code, _external=True)
+        return public_url("learn.activity_entry", code=activity.code)
     except BuildError:
-        return url_for("learn.home", _external=True) + f"a/{activity.code}"
+        return public_url("learn.home") + f"a/{activity.code}"
 
 
 def make(data: str) -> segno.QRCode:

@@ -3,13 +3,17 @@ the report and the API."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from content.check import Library
+from webapp.extensions import db
 from webapp.regions.models import Region, RegionView
 from webapp.regions.service import ancestors
 from webapp.stats.figures import Figure
@@ -29,7 +33,9 @@ from webapp.stats.indicators import (
     with_targets,
 )
 from webapp.stats.items import ItemStats, weakest_points
+from webapp.stats.models import DashboardSnapshot
 from webapp.stats.periods import Period, parse_period
+from webapp.stats.snapshots import plain, revive
 from webapp.stats.targets import TargetValue, targets_for, targets_for_many
 from webapp.timeutil import utcnow
 
@@ -119,7 +125,7 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         period=period,
         path=[RegionView.of(up) for up in ancestors(region)],
         figures=region_indicators(region, period, per_community),
-        targets=targets_for(region, period),
+        targets={name: replace(t, region=RegionView.of(t.region)) for name, t in targets_for(region, period).items()},
         children=[(RegionView.of(child), figures) for child, figures in children],
         trend=trend(region, period, population=population),
         topics=topic_accuracy(region, period),
@@ -131,25 +137,62 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
     )
 
 
-#: dashboards kept per worker; a city has a few hundred regions, each viewed for a few periods
-KEPT_DASHBOARDS = 512
+def snapshot_key(region: Region, period: Period, library: Library) -> str:
+    # new content may drop a question a kept list of weakest points names
+    return f"{region.id}:{period.key}:{library.catalog.version}"
 
 
 def recent_dashboard(region: Region, period: Period) -> Dashboard:
-    """The region's dashboard, computed in this worker at most DASHBOARD_MAX_AGE_SECONDS ago.
+    """The region's dashboard as read at most DASHBOARD_MAX_AGE_SECONDS ago, by any worker.
 
     At a peak evening a city's figures pool thousands of communities and take a second or
     more to read; every organizer refreshing the page would pay that, while figures a
-    minute old change no decision. The page says when its figures were read.
+    minute old change no decision. One copy is kept in the database, so every worker and
+    machine shows the same figures read at the same time; the page says when.
     """
+    library = current_app.extensions["library"]
     max_age = timedelta(seconds=current_app.config["DASHBOARD_MAX_AGE_SECONDS"])
-    kept: OrderedDict[tuple[int, str], Dashboard] = current_app.extensions.setdefault("dashboards", OrderedDict())
-    key = (region.id, period.key)
-    board = kept.get(key)
-    if board is None or not timedelta(0) <= utcnow() - board.computed_at < max_age:
-        board = build_dashboard(region, period, current_app.extensions["library"])
-        kept[key] = board
-        if len(kept) > KEPT_DASHBOARDS:
-            kept.popitem(last=False)
-    kept.move_to_end(key)
-    return board
+    if not max_age:
+        return build_dashboard(region, period, library)
+    key = snapshot_key(region, period, library)
+    kept = db.session.execute(
+        select(DashboardSnapshot.computed_at, DashboardSnapshot.payload).where(DashboardSnapshot.key == key)
+    ).first()
+    if kept is not None and timedelta(0) <= utcnow() - kept.computed_at < max_age:
+        return revive(Dashboard, kept.payload)
+    board = build_dashboard(region, period, library)
+    payload = _share(key, board, replacing=kept.computed_at if kept else None, max_age=max_age)
+    return revive(Dashboard, payload)
+
+
+def _share(key: str, board: Dashboard, replacing: datetime | None, max_age: timedelta) -> Any:
+    """Store ``board`` unless another worker stored a fresher one first; the payload kept.
+
+    Written on a connection of its own and committed at once: a kept copy does not belong to
+    the request's transaction, and must not wait for it or vanish with its rollback.
+    """
+    payload = plain(board)
+    table = DashboardSnapshot.__table__
+    try:
+        with db.engine.begin() as connection:
+            if replacing is None:
+                insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+                statement = insert(table).values(key=key, computed_at=board.computed_at, payload=payload)
+                stored = connection.execute(statement.on_conflict_do_nothing()).rowcount
+            else:
+                # only over the copy this worker found stale: another may have replaced it meanwhile
+                statement = (
+                    update(table)
+                    .where(table.c.key == key, table.c.computed_at == replacing)
+                    .values(computed_at=board.computed_at, payload=payload)
+                )
+                stored = connection.execute(statement).rowcount
+            if not stored:
+                winner = connection.execute(select(table.c.payload).where(table.c.key == key)).scalar()
+                payload = winner if winner is not None else payload
+            # copies of other regions, periods or content nobody looked at for a while
+            connection.execute(delete(table).where(table.c.computed_at < board.computed_at - max_age))
+    except SQLAlchemyError as error:
+        # the figures were read; a database that cannot keep them (full, read-only) still shows them
+        current_app.logger.warning("dashboard not kept: %s", error)
+    return payload

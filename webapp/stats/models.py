@@ -8,8 +8,9 @@ so summing a quarter's three month rows counts every respondent once.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -109,3 +110,18 @@ class Target(db.Model):
     region: Mapped[Region] = relationship()
 
     __table_args__ = (UniqueConstraint("region_id", "indicator", "period", name="uq_target"),)
+
+
+class DashboardSnapshot(db.Model):
+    """A dashboard's figures as last read, one copy for every worker and machine.
+
+    Kept for DASHBOARD_MAX_AGE_SECONDS, then read anew by whichever request comes next.
+    """
+
+    __tablename__ = "dashboard_snapshots"
+
+    #: region id, period and content version: "12:2026-11:ab12cd34ef56ab78"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(index=True)
+    #: webapp.stats.snapshots.plain(dashboard)
+    payload: Mapped[Any] = mapped_column(JSON)
