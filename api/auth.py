@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.docs import errors
+from api.timestamps import DateTime
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
 from webapp.extensions import db, limiter, login_rate_limit
@@ -27,7 +28,7 @@ class CredentialsSchema(Schema):
 
 class TokenSchema(Schema):
     token = fields.String(required=True, metadata={"description": "send as 'Authorization: Bearer <token>'"})
-    expires_at = fields.DateTime(required=True)
+    expires_at = DateTime(required=True)
     username = fields.String(required=True)
     role = fields.String(required=True)
 
@@ -60,7 +61,7 @@ def api_user() -> User:
 @limiter.limit(login_rate_limit, key_func=lambda: f"login:{request.remote_addr}")
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
-@errors((401, "Wrong username or password"), (429, "Too many attempts"))
+@errors((401, "Wrong username or password"), (429, "Too many sign-in attempts"))
 def create_token(credentials: dict) -> dict:
     """Exchange a username and password for a bearer token that expires."""
     user = accounts.authenticate(credentials["username"], credentials["password"])

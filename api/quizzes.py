@@ -83,6 +83,7 @@ def _own_draw(draw_id: str, headers: dict) -> Draw:
 
 @blp.get("/quizzes")
 @blp.response(200, QuizListSchema)
+@errors()
 def list_quizzes() -> dict:
     """The awareness survey, a practice quiz per topic and a check per lesson."""
     return {"items": [_quiz_dict(quiz) for quiz in _library().quizzes.values()]}
@@ -97,7 +98,6 @@ def list_quizzes() -> dict:
 @errors(
     (404, "No such quiz or community"),
     (422, "Invalid input, or the region is not a community"),
-    (429, "Too many requests"),
 )
 def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     """Serve a fresh set of questions; answers are never part of it.
@@ -125,7 +125,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, DrawSchema)
-@errors((401, "No respondent token"), (404, "No such draw for this respondent"))
+@errors((404, "No such draw for this respondent"), respondent=True)
 def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
     """A draw served earlier, e.g. to resume after the app was closed."""
     return _draw_dict(_own_draw(draw_id, headers), args["lang"])
@@ -139,11 +139,11 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
 @blp.response(201, ResultSchema)
 @blp.alt_response(200, schema=ResultSchema, description="The same answers were stored before: the stored result")
 @errors(
-    (401, "No respondent token"),
     (404, "No such draw for this respondent"),
     (409, "Expired, or already submitted with other answers"),
     (422, "Answers that do not fit the draw"),
-    (429, "Too many requests"),
+    respondent=True,
+    operation_id="submitAnswers",
 )
 def submit(headers: dict, body: dict, args: dict, draw_id: str):
     """Score the answers on the server and return per-question feedback.
@@ -167,7 +167,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, ResultSchema)
-@errors((401, "No respondent token"), (404, "No such draw, or not submitted yet"))
+@errors((404, "No such draw, or not submitted yet"), respondent=True, operation_id="getSubmission")
 def get_result(headers: dict, args: dict, draw_id: str) -> dict:
     """The scored result of a submitted draw."""
     draw = _own_draw(draw_id, headers)
