@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 
 from api.docs import RequiredHeadersPlugin, document_errors, register_headers, servers, taxonomy_enum
@@ -43,6 +43,14 @@ RESOURCES = [
 ]
 
 
+def _allow(response: Response) -> Response:
+    """RFC 9110: a 405 names the methods the resource does answer, so clients can correct themselves."""
+    if response.status_code == 405 and "Allow" not in response.headers and request.path.startswith("/api/"):
+        methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods(request.path)
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def init_api(app: Flask) -> None:
     from importlib import import_module
 
@@ -56,6 +64,7 @@ def init_api(app: Flask) -> None:
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     register_headers(api.spec)
+    app.after_request(_allow)
     api.ma_plugin.converter.add_attribute_function(taxonomy_enum(app))
     for module in (import_module(name) for name in RESOURCES):
         csrf.exempt(module.blp)  # no cookies authenticate the API, so there is nothing to forge
