@@ -75,8 +75,6 @@ RATE_LIMIT_HEADERS = {
 }
 #: marks headers a headers schema leaves optional (the view answers 401, not 422, without them)
 _REQUIRED_HEADERS = "x-required-headers"
-#: the locations webargs reads from the request body
-_BODY_LOCATIONS = {"json", "form", "files"}
 
 
 def _operation_id(name: str) -> str:
@@ -109,7 +107,7 @@ def errors(
             "respondent": respondent,
             "operation_id": operation_id or _operation_id(view.__name__),
             # the name under which Flask-Limiter records a limit decorated onto this view
-            "limits": get_qualified_name(view),
+            "limiter_name": get_qualified_name(view),
         }
         return view
 
@@ -138,8 +136,7 @@ def document_errors(doc: dict, doc_info: dict, *, app: Flask, spec: APISpec, **_
     parameters = doc.get("parameters", [])
     if parameters or "requestBody" in doc:
         answers.setdefault(422, DESCRIPTIONS[422])
-    arguments = doc_info.get("arguments", {}).get("parameters", [])
-    if "requestBody" in doc or any(p.get("in") in _BODY_LOCATIONS for p in arguments if isinstance(p, dict)):
+    if "requestBody" in doc:  # the JSON, form and file arguments flask-smorest documented
         answers.setdefault(413, DESCRIPTIONS[413])
     if info["bearer"]:
         answers.setdefault(401, DESCRIPTIONS[401])
@@ -147,7 +144,7 @@ def document_errors(doc: dict, doc_info: dict, *, app: Flask, spec: APISpec, **_
     if info["respondent"]:
         answers.setdefault(401, f"No {RESPONDENT_HEADER}, or one the server did not issue")
         doc[_REQUIRED_HEADERS] = [RESPONDENT_HEADER]
-    limits = _limits(app, info["limits"])
+    limits = _limits(app, info["limiter_name"])
     if limits:
         answers[429] = f"{answers.get(429, DESCRIPTIONS[429])} (limit: {', '.join(limits)})"
     answers.setdefault(503, DESCRIPTIONS[503])
