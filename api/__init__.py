@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 
+from api.docs import RequiredHeadersPlugin, document_errors, register_headers, servers, taxonomy_enum
 from api.schemas import ErrorSchema
 from webapp.extensions import csrf
 
@@ -16,6 +19,12 @@ class ScopedApi(Api):
 
     def _register_error_handlers(self) -> None:
         pass
+
+    def register_blueprint(self, blp: Any, **options: Any) -> None:
+        # every operation's error answers come from api.docs.errors(), added when documented
+        if document_errors not in blp._prepare_doc_cbks:
+            blp._prepare_doc_cbks.append(document_errors)
+        super().register_blueprint(blp, **options)
 
 
 api = ScopedApi()
@@ -34,11 +43,29 @@ RESOURCES = [
 ]
 
 
+def _allow(response: Response) -> Response:
+    """RFC 9110: a 405 names the methods the resource does answer, so clients can correct themselves."""
+    if response.status_code == 405 and "Allow" not in response.headers and request.path.startswith("/api/"):
+        methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods(request.path)
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def init_api(app: Flask) -> None:
     from importlib import import_module
 
-    api.init_app(app, spec_kwargs={"info": {"description": "Fire-safety lessons, quizzes, volunteers and campaigns."}})
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": "Fire-safety lessons, quizzes, volunteers and campaigns."},
+            "servers": servers(app),
+            "extra_plugins": [RequiredHeadersPlugin()],
+        },
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    register_headers(api.spec)
+    app.after_request(_allow)
+    api.ma_plugin.converter.add_attribute_function(taxonomy_enum(app))
     for module in (import_module(name) for name in RESOURCES):
         csrf.exempt(module.blp)  # no cookies authenticate the API, so there is nothing to forge
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")

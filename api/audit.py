@@ -8,6 +8,7 @@ from api.auth import api_user, token_required
 from api.docs import errors
 from api.pagination import offset, page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
+from api.timestamps import DateTime
 from webapp.accounts.permissions import require
 from webapp.audit.service import audit_query
 from webapp.extensions import db
@@ -25,7 +26,7 @@ class AuditQuerySchema(PageArgsSchema):
 
 class AuditEntrySchema(Schema):
     id = fields.Integer(required=True)
-    at = fields.DateTime(required=True)
+    at = DateTime(required=True)
     username = fields.Function(lambda e: e.user.username if e.user else None, allow_none=True)
     action = fields.String(required=True)
     object_type = fields.String(allow_none=True)
@@ -42,7 +43,12 @@ class AuditPageSchema(PageSchema):
 @token_required
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
-@errors((401, "No valid bearer token"), (403, "Only admins and organizers read the audit log"), bearer=True)
+@errors(
+    (401, "No valid bearer token"),
+    (403, "Only admins and organizers read the audit log"),
+    bearer=True,
+    operation_id="listAuditEntries",
+)
 def list_entries(args: dict) -> dict:
     """Audit entries the caller may read, newest first."""
     user = api_user()

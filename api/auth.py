@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from api.docs import errors
 from api.schemas import Text
+from api.timestamps import DateTime
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
 from webapp.accounts.throttle import sign_in_limited
@@ -29,7 +30,7 @@ class CredentialsSchema(Schema):
 
 class TokenSchema(Schema):
     token = fields.String(required=True, metadata={"description": "send as 'Authorization: Bearer <token>'"})
-    expires_at = fields.DateTime(required=True)
+    expires_at = DateTime(required=True)
     username = fields.String(required=True)
     role = fields.String(required=True)
 
@@ -67,7 +68,7 @@ def _username_tried() -> object:
 @sign_in_limited(_username_tried)
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
-@errors((401, "Wrong username or password"), (429, "Too many attempts"))
+@errors((401, "Wrong username or password"), (429, "Too many sign-in attempts"))
 def create_token(credentials: dict) -> dict:
     """Exchange a username and password for a bearer token that expires."""
     user = accounts.authenticate(credentials["username"], credentials["password"])

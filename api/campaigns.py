@@ -7,9 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import api_user, token_required
-from api.docs import errors
+from api.docs import errors, export_responses
 from api.pagination import offset, page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
+from api.timestamps import DateTime
 from webapp.accounts.permissions import get_in_scope, require
 from webapp.campaigns import qr
 from webapp.campaigns import service as campaigns
@@ -115,8 +116,8 @@ class ActivitySchema(ActivitySummarySchema):
     entry_url = fields.String(required=True, metadata={"description": "the address the activity's QR code encodes"})
     services = fields.List(fields.Nested(ActivityServiceSchema), required=True)
     service_hours = fields.Float(required=True, metadata={"description": "volunteers' hours in total"})
-    created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    created_at = DateTime(required=True)
+    updated_at = DateTime(required=True)
 
 
 class ActivityPageSchema(PageSchema):
@@ -239,14 +240,7 @@ def create_activity(body: dict):
 @token_required
 @blp.arguments(ActivityExportArgsSchema, location="query")
 @errors(401, 403, (422, "Invalid filter, or a region outside your scope"), bearer=True)
-@blp.doc(
-    responses={
-        "200": {
-            "description": "every matching activity as CSV (UTF-8 with BOM) or XLSX; the export is audited",
-            "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-        }
-    },
-)
+@blp.doc(responses=export_responses("every matching activity as CSV (UTF-8 with BOM) or XLSX; the export is audited"))
 def export_activities(args: dict) -> Response:
     """Download the activities matching the filters (no paging); recorded in the audit log."""
     user = api_user()
@@ -300,6 +294,7 @@ def update_activity(body: dict, activity_id: int):
     (404, "No such activity in your scope"),
     (422, "Unknown, inactive or foreign volunteer, or bad hours"),
     bearer=True,
+    operation_id="setActivityServices",
 )
 def set_services(body: dict, activity_id: int):
     """Replace the list of volunteers who served and their hours.

@@ -5,6 +5,7 @@ from dataclasses import asdict
 from flask import abort, current_app
 from flask_smorest import Blueprint
 
+from api.docs import errors
 from api.pagination import offset, page_of
 from api.schemas import LangArgsSchema, LessonPageSchema, LessonQuerySchema, LessonSchema
 
@@ -19,6 +20,7 @@ def _catalog():
 @blp.get("")
 @blp.arguments(LessonQuerySchema, location="query")
 @blp.response(200, LessonPageSchema)
+@errors()
 def list_lessons(args: dict) -> dict:
     """Lessons in one language, filtered by topic and audience."""
     found = _catalog().find_lessons(args["lang"], args.get("topic"), args.get("audience"))
@@ -29,6 +31,7 @@ def list_lessons(args: dict) -> dict:
 @blp.get("/<slug>")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, LessonSchema)
+@errors((404, "No lesson has this slug"))
 def get_lesson(args: dict, slug: str) -> dict:
     """One lesson with its rendered, sanitized body."""
     lesson = _catalog().lesson(slug, args["lang"])

@@ -89,6 +89,7 @@ def _own_draw(draw_id: str, headers: dict) -> Draw:
 
 @blp.get("/quizzes")
 @blp.response(200, QuizListSchema)
+@errors()
 def list_quizzes() -> dict:
     """The awareness survey, a practice quiz per topic and a check per lesson."""
     return {"items": [_quiz_dict(quiz) for quiz in _library().quizzes.values()]}
@@ -135,7 +136,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, DrawSchema)
-@errors((401, UNKNOWN), (404, "No such draw for this respondent"))
+@errors((401, UNKNOWN), (404, "No such draw for this respondent"), respondent=True)
 def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
     """A draw served earlier, e.g. to resume after the app was closed."""
     return _draw_dict(_own_draw(draw_id, headers), args["lang"])
@@ -153,7 +154,8 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
     (404, "No such draw for this respondent"),
     (409, "Expired, or already submitted with other answers"),
     (422, "Answers that do not fit the draw"),
-    (429, "Too many requests"),
+    respondent=True,
+    operation_id="submitAnswers",
 )
 def submit(headers: dict, body: dict, args: dict, draw_id: str):
     """Score the answers on the server and return per-question feedback.
@@ -178,7 +180,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, ResultSchema)
-@errors((401, UNKNOWN), (404, "No such draw, or not submitted yet"))
+@errors((401, UNKNOWN), (404, "No such draw, or not submitted yet"), respondent=True, operation_id="getSubmission")
 def get_result(headers: dict, args: dict, draw_id: str) -> dict:
     """The scored result of a submitted draw."""
     draw = _own_draw(draw_id, headers)

@@ -16,6 +16,7 @@ blp = Blueprint("api_regions", __name__, description="The region tree: city, dis
 @blp.get("")
 @blp.arguments(RegionQuerySchema, location="query")
 @blp.response(200, RegionPageSchema)
+@errors()
 def list_regions(args: dict) -> dict:
     """Search regions by name or code, optionally at one level."""
     levels = [args["level"]] if args.get("level") else None

@@ -5,13 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api.timestamps import DateTime
 from webapp.errors import message
+from webapp.i18n import LANG_TAG, current_lang, normalise_lang
 from webapp.regions.models import LEVELS
 from webapp.text import CONTROL_CHARACTERS, has_control_characters
 
-LANG = validate.OneOf(["zh_Hans", "en"])
+
+class Known(validate.Validator):
+    """One of the taxonomy's tags of ``kind`` ("topics" or "audiences"), read from the loaded content;
+    the OpenAPI document lists them (see api.docs.taxonomy_enum)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def tags(self) -> list[str]:
+        return list(getattr(current_app.extensions["library"].catalog.taxonomy, self.kind))
+
+    def __call__(self, value: str) -> str:
+        tags = self.tags()
+        if value in tags:
+            return value
+        listed = ", ".join(tags)
+        if self.kind == "topics":
+            raise ValidationError(_("Unknown topic; choose one of: %(tags)s.", tags=listed))
+        raise ValidationError(_("Unknown audience; choose one of: %(tags)s.", tags=listed))
 
 
 class Text(fields.String):
@@ -31,13 +52,26 @@ class Text(fields.String):
         return text
 
 
-def _known(kind: str):
-    def check(value: str) -> None:
-        tags = getattr(current_app.extensions["library"].catalog.taxonomy, kind)
-        if value not in tags:
-            raise ValidationError(f"unknown {kind[:-1]}; one of: {', '.join(tags)}")
+class Lang(Text):
+    """A content language in any common spelling, as "zh_Hans" or "en"; absent, the request's language."""
 
-    return check
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            load_default=current_lang,
+            validate=validate.Length(max=35),
+            metadata={
+                "pattern": LANG_TAG,
+                "description": "zh_Hans or en, also as zh, zh-CN, zh-Hans, en-US…; "
+                "default: the request's language (the lang cookie, else Accept-Language)",
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        lang = normalise_lang(super()._deserialize(value, attr, data, **kwargs))
+        if lang is None:
+            raise ValidationError(_("Choose zh_Hans (Chinese) or en (English)."))
+        return lang
 
 
 class ErrorBodySchema(Schema):
@@ -61,9 +95,9 @@ class PageArgsSchema(Schema):
 
 
 class PageSchema(Schema):
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
+    page = fields.Integer(required=True, metadata={"description": "this page's number, from 1"})
+    per_page = fields.Integer(required=True, metadata={"description": "items per page asked for"})
+    total = fields.Integer(required=True, metadata={"description": "items on every page together"})
 
 
 # --- regions ---------------------------------------------------------------------
@@ -92,12 +126,12 @@ class RegionPageSchema(PageSchema):
 
 
 class LangArgsSchema(Schema):
-    lang = Text(load_default="zh_Hans", validate=LANG)
+    lang = Lang()
 
 
 class LessonQuerySchema(PageArgsSchema, LangArgsSchema):
-    topic = Text(validate=_known("topics"))
-    audience = Text(validate=_known("audiences"))
+    topic = Text(validate=Known("topics"))
+    audience = Text(validate=Known("audiences"))
 
 
 class LessonSummarySchema(Schema):
@@ -176,11 +210,9 @@ class DrawSchema(Schema):
     quiz = fields.String(required=True)
     kind = fields.String(required=True)
     community = fields.String(required=True)
-    served_at = fields.DateTime(required=True)
-    deadline_at = fields.DateTime(
-        allow_none=True, metadata={"description": "hand in before this for the attempt to count"}
-    )
-    expires_at = fields.DateTime(required=True)
+    served_at = DateTime(required=True)
+    deadline_at = DateTime(allow_none=True, metadata={"description": "hand in before this for the attempt to count"})
+    expires_at = DateTime(required=True)
     submitted = fields.Boolean(required=True)
     questions = fields.List(fields.Nested(ServedQuestionSchema), required=True)
     respondent_token = fields.String(

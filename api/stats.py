@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import api_user, token_required
 from api.docs import errors
 from api.schemas import Text
+from api.timestamps import DateTime
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
 from webapp.errors import message
@@ -92,7 +93,7 @@ class RegionStatsSchema(Schema):
     volunteers = fields.Nested(VolunteerFiguresSchema, required=True)
     activities = fields.List(fields.Nested(ActivityCountSchema), required=True)
     children = fields.List(fields.Nested(ChildSchema), required=True)
-    computed_at = fields.DateTime(
+    computed_at = DateTime(
         required=True,
         metadata={"description": "when these figures were read; kept up to DASHBOARD_MAX_AGE_SECONDS (60 by default)"},
     )
@@ -169,7 +170,7 @@ def _period(args: dict) -> Period:
 @token_required
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, RegionStatsSchema)
-@errors(401, 403, 404, 422, bearer=True)
+@errors(401, 403, 404, 422, bearer=True, operation_id="getRegionStats")
 def region_stats(args: dict, code: str) -> dict:
     """A region's indicators against its targets, with its children's."""
     require(api_user(), "stats.read")
@@ -193,7 +194,7 @@ def region_stats(args: dict, code: str) -> dict:
 @token_required
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, TrendSchema)
-@errors(401, 403, 404, 422, bearer=True)
+@errors(401, 403, 404, 422, bearer=True, operation_id="getRegionTrend")
 def region_trend(args: dict, code: str) -> dict:
     """Awareness and usage for the twelve months ending with the period."""
     require(api_user(), "stats.read")
@@ -206,7 +207,7 @@ def region_trend(args: dict, code: str) -> dict:
 @token_required
 @blp.arguments(QuestionArgsSchema, location="query")
 @blp.response(200, ItemListSchema)
-@errors(401, 403, 404, 422, bearer=True)
+@errors(401, 403, 404, 422, bearer=True, operation_id="listQuestionStats")
 def questions(args: dict) -> dict:
     """Item analysis per question, weakest first."""
     require(api_user(), "stats.read")
@@ -250,7 +251,7 @@ def list_targets(args: dict) -> dict:
 @token_required
 @blp.arguments(TargetInputSchema)
 @blp.response(200, TargetSchema)
-@errors(401, 403, 404, 422, bearer=True)
+@errors(401, 403, 404, 422, bearer=True, operation_id="setTarget")
 def put_target(body: dict) -> dict:
     """Set a target for a region in scope (organizers and admins; audited)."""
     user = api_user()

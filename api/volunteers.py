@@ -15,9 +15,10 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
 
 from api.auth import api_user, token_required
-from api.docs import BEARER, errors
+from api.docs import BINARY, errors, export_responses
 from api.pagination import page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
+from api.timestamps import DateTime
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.errors import json_error, message
 from webapp.exports import FORMATS, XLSX_TYPE, table_response
@@ -89,7 +90,7 @@ class VolunteerSummarySchema(Schema):
     trainings = fields.Integer(required=True, metadata={"description": "how many trainings are recorded"})
     service_hours = fields.Float(required=True, metadata={"description": "hours served at campaign activities"})
     ambassador = fields.Boolean(required=True, metadata={"description": "the community's fire-safety ambassador"})
-    created_at = fields.DateTime(required=True)
+    created_at = DateTime(required=True)
 
 
 class TrainingSchema(Schema):
@@ -107,15 +108,15 @@ class VolunteerSchema(VolunteerSummarySchema):
     )
     gender = fields.String(allow_none=True)
     birth_year = fields.Integer(allow_none=True)
-    consent_at = fields.DateTime(required=True)
+    consent_at = DateTime(required=True)
     consent_version = fields.String(
         allow_none=True, metadata={"description": "the consent text version agreed to; null before versions"}
     )
     guardian_name = fields.String(allow_none=True)
-    guardian_consent_at = fields.DateTime(allow_none=True)
+    guardian_consent_at = DateTime(allow_none=True)
     source = fields.String(required=True)
     notes = fields.String(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = DateTime(allow_none=True)
     training_records = fields.List(fields.Nested(TrainingSchema), required=True)
 
 
@@ -185,7 +186,7 @@ class AmbassadorSchema(Schema):
     community = fields.String(required=True)
     volunteer_id = fields.Integer(required=True)
     volunteer_name = fields.String(required=True)
-    designated_at = fields.DateTime(required=True)
+    designated_at = DateTime(required=True)
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -350,15 +351,14 @@ def create_volunteer(body: dict) -> dict | Response:
 @token_required
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.doc(
-    security=BEARER,
-    responses={
-        "200": {
-            "description": "the filtered list as a file; phones whole for staff and admins, masked for organizers",
-            "content": {"text/csv": {}, XLSX_TYPE: {}},
-        }
-    },
+    responses=export_responses("the filtered list as a file; phones whole for staff and admins, masked for organizers")
 )
-@errors((401, "No valid bearer token"), (403, "The role may not export volunteers"), (422, "Invalid filter or format"))
+@errors(
+    (401, "No valid bearer token"),
+    (403, "The role may not export volunteers"),
+    (422, "Invalid filter or format"),
+    bearer=True,
+)
 def export_volunteers(args: dict) -> Response:
     """The filtered list as CSV or XLSX; every export is written to the audit log."""
     user = api_user()
@@ -434,6 +434,7 @@ def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
     (404, "No such volunteer in the caller's area"),
     (409, "The current status does not allow this move"),
     bearer=True,
+    operation_id="changeVolunteerStatus",
 )
 def change_status(body: dict, volunteer_id: int) -> dict | Response:
     """Approve or reject a self-registration, deactivate or reactivate a volunteer."""
@@ -459,6 +460,7 @@ def change_status(body: dict, volunteer_id: int) -> dict | Response:
     (404, "No such volunteer in the caller's area"),
     (422, "Invalid input, per field"),
     bearer=True,
+    operation_id="addVolunteerTraining",
 )
 def add_training(body: dict, volunteer_id: int) -> Any:
     """Record a training (course, hours, date, certificate)."""
@@ -505,12 +507,11 @@ def erase_volunteer(args: dict, volunteer_id: int) -> None:
 @token_required
 @blp.arguments(PersonExportArgsSchema, location="query")
 @blp.doc(
-    security=BEARER,
     responses={
         "200": {
             "description": "everything held about the volunteer, as an attachment (`Content-Disposition`)",
-            "content": {"application/json": {}, XLSX_TYPE: {}},
-            "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"type": "object"}}, XLSX_TYPE: BINARY},
+            "headers": {"Content-Disposition": "ContentDisposition"},
         }
     },
 )
@@ -519,6 +520,7 @@ def erase_volunteer(args: dict, volunteer_id: int) -> None:
     (403, "The role may not export a person's data"),
     (404, "No such volunteer in the caller's area"),
     (422, "Unknown format"),
+    bearer=True,
 )
 def export_person(args: dict, volunteer_id: int) -> Response:
     """Everything held about one volunteer (record, consent version, trainings, service, ambassador post,

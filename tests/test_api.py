@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from content.check import Library
 from quizzes.models import Attempt, Draw
-from tests.conftest import COMMUNITY
+from tests.conftest import COMMUNITY, PASSWORD
 from webapp.extensions import db
 
 
@@ -249,3 +252,165 @@ def test_idempotency_key_makes_a_retry_count_once(client: FlaskClient, library: 
     assert_error(refused, 409, "already_submitted")
     short = {**headers, "Idempotency-Key": "x"}
     assert client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": []}, headers=short).status_code == 422
+
+
+# --- timestamps: RFC 3339 with an offset ------------------------------------------------
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+
+
+def _timestamps(body: object) -> dict[str, datetime]:
+    """Every date-time string in a JSON answer, by its path, parsed."""
+    found: dict[str, datetime] = {}
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+        elif isinstance(value, str) and _TIMESTAMP.match(value):
+            found[path] = datetime.fromisoformat(value)
+
+    walk(body, "")
+    return found
+
+
+def _same_instant(sent: datetime, stored: datetime) -> bool:
+    """``sent`` (aware, from the API) is the naive-UTC ``stored`` time."""
+    return sent.tzinfo is not None and sent.astimezone(UTC).replace(tzinfo=None) == stored
+
+
+def test_every_timestamp_has_an_offset_and_the_right_instant(client: FlaskClient, accounts: dict) -> None:
+    from webapp.accounts.models import ApiToken
+    from webapp.audit.models import AuditEntry
+    from webapp.campaigns.models import Activity
+    from webapp.volunteers.models import Volunteer
+
+    def bearer(username: str) -> dict:
+        response = client.post("/api/v1/auth/tokens", json={"username": username, "password": PASSWORD})
+        assert response.status_code == 201
+        stamps = _timestamps(response.get_json())
+        token = db.session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars().first()
+        assert _same_instant(stamps[".expires_at"], token.expires_at)
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    staff, organizer = bearer("staff"), bearer("organizer")
+    answers: dict[str, dict] = {}
+    draw = new_draw(client, "practice-escape")
+    answers["draw"] = draw
+    token = {"X-Respondent-Token": draw["respondent_token"]}
+    stored_draw = db.session.get(Draw, draw["id"])
+    assert _same_instant(datetime.fromisoformat(draw["served_at"]), stored_draw.served_at)
+    assert _same_instant(datetime.fromisoformat(draw["expires_at"]), stored_draw.expires_at)
+    answers["draw again"] = client.get(f"/api/v1/draws/{draw['id']}", headers=token).get_json()
+    client.post(f"/api/v1/draws/{draw['id']}/submission", json={"answers": []}, headers=token)
+
+    volunteer = client.post(
+        "/api/v1/volunteers",
+        json={"name": "王芳", "phone": "13812345678", "community": COMMUNITY, "consent": True},
+        headers=staff,
+    ).get_json()
+    answers["volunteer"] = client.get(f"/api/v1/volunteers/{volunteer['id']}", headers=staff).get_json()
+    answers["volunteers"] = client.get("/api/v1/volunteers", headers=staff).get_json()
+    stored = db.session.get(Volunteer, volunteer["id"])
+    assert _same_instant(datetime.fromisoformat(answers["volunteer"]["created_at"]), stored.created_at)
+    assert _same_instant(datetime.fromisoformat(answers["volunteer"]["consent_at"]), stored.consent_at)
+
+    activity = client.post(
+        "/api/v1/activities",
+        json={"title": "演练", "channel": "school", "kind": "drill", "held_on": "2026-11-20", "community": COMMUNITY},
+        headers=staff,
+    ).get_json()
+    answers["activity"] = activity
+    assert _same_instant(
+        datetime.fromisoformat(activity["updated_at"]), db.session.get(Activity, activity["id"]).updated_at
+    )
+    assert activity["held_on"] == "2026-11-20"  # a date stays a date
+
+    answers["audit"] = client.get("/api/v1/audit", headers=organizer).get_json()
+    newest = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
+    assert _same_instant(datetime.fromisoformat(answers["audit"]["items"][0]["at"]), newest.at)
+    before = datetime.now(UTC)
+    answers["stats"] = client.get("/api/v1/stats/regions/DEMO01", headers=organizer).get_json()
+    computed = datetime.fromisoformat(answers["stats"]["computed_at"])
+    assert computed.tzinfo is not None and abs(computed - before) < timedelta(minutes=1)
+
+    for name, body in answers.items():
+        stamps = _timestamps(body)
+        assert stamps, name
+        assert all(stamp.tzinfo is not None for stamp in stamps.values()), (name, stamps)
+
+
+def test_times_sent_with_an_offset_are_stored_as_naive_utc() -> None:
+    from api.timestamps import DateTime
+
+    field = DateTime()
+    assert field.deserialize("2026-12-01T08:30:00+08:00") == datetime(2026, 12, 1, 0, 30)
+    assert field.deserialize("2026-12-01T00:30:00Z") == datetime(2026, 12, 1, 0, 30)
+    assert field.deserialize("2026-12-01T00:30:00") == datetime(2026, 12, 1, 0, 30)
+    assert field.serialize("at", {"at": datetime(2026, 12, 1, 0, 30)}) == "2026-12-01T00:30:00+00:00"
+
+
+# --- languages ------------------------------------------------------------------------
+
+
+def test_field_messages_follow_the_language(client: FlaskClient) -> None:
+    zh = assert_error(
+        client.get("/api/v1/regions?page=abc", headers={"Accept-Language": "zh-CN"}), 422, "unprocessable"
+    )
+    assert zh["fields"] == {"page": ["不是有效的整数。"]}
+    en = assert_error(
+        client.get("/api/v1/regions?page=abc", headers={"Accept-Language": "en-US"}), 422, "unprocessable"
+    )
+    assert en["fields"] == {"page": ["Not a valid integer."]}
+    zh = assert_error(client.post("/api/v1/quizzes/awareness-survey/draws", json={"x": 1}), 422, "unprocessable")
+    assert zh["fields"] == {"community": ["此项为必填项。"], "x": ["未知字段。"]}
+    ranged = assert_error(client.get("/api/v1/regions?per_page=1000&lang=zh"), 422, "unprocessable")
+    assert ranged["fields"] == {"per_page": ["须大于或等于 1，且小于或等于 100。"]}
+    en = assert_error(client.get("/api/v1/regions?q=" + "x" * 60 + "&lang=en"), 422, "unprocessable")
+    assert en["fields"] == {"q": ["Longer than maximum length 50."]}
+
+
+def test_the_projects_own_field_messages_are_translated_too(client: FlaskClient) -> None:
+    zh = assert_error(client.get("/api/v1/lessons?topic=nope"), 422, "unprocessable")["fields"]["topic"][0]
+    en = assert_error(client.get("/api/v1/lessons?topic=nope&lang=en"), 422, "unprocessable")["fields"]["topic"][0]
+    assert zh.startswith("未知的主题") and en.startswith("Unknown topic") and "escape" in zh and "escape" in en
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("zh", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("zh_Hans", "zh_Hans"),
+        ("en", "en"),
+        ("en-US", "en"),
+    ],
+)
+def test_lang_accepts_the_usual_spellings(client: FlaskClient, lang: str, expected: str) -> None:
+    body = client.get(f"/api/v1/lessons?per_page=1&lang={lang}")
+    assert body.status_code == 200, body.get_data(as_text=True)
+    assert body.get_json()["items"][0]["lang"] == expected
+    slug = body.get_json()["items"][0]["slug"]
+    assert client.get(f"/api/v1/lessons/{slug}?lang={lang}").get_json()["lang"] == expected
+
+
+def test_lessons_follow_accept_language_without_lang(client: FlaskClient) -> None:
+    english = client.get("/api/v1/lessons?per_page=1", headers={"Accept-Language": "en-US,en;q=0.9"}).get_json()
+    assert english["items"][0]["lang"] == "en"
+    slug = english["items"][0]["slug"]
+    assert client.get(f"/api/v1/lessons/{slug}", headers={"Accept-Language": "en"}).get_json()["lang"] == "en"
+    chinese = client.get(f"/api/v1/lessons/{slug}", headers={"Accept-Language": "zh-CN"}).get_json()
+    assert chinese["lang"] == "zh_Hans"
+    assert_error(client.get("/api/v1/lessons?lang=fr"), 422, "unprocessable")
+
+
+def test_the_site_reads_lang_in_the_usual_spellings_too(client: FlaskClient) -> None:
+    english = client.get("/lessons?lang=en-US", headers={"Accept-Language": "zh-CN"})
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert "lang=en;" in english.headers.get("Set-Cookie", "")
+    chinese = client.get("/lessons?lang=zh-CN", headers={"Accept-Language": "en"})
+    assert '<html lang="zh-Hans">' in chinese.get_data(as_text=True)

@@ -156,12 +156,14 @@ def wants_json() -> bool:
 
 
 def _validation_fields(error: HTTPException) -> dict:
-    # webargs puts marshmallow's messages under data["messages"][location]
+    # webargs puts marshmallow's messages under data["messages"][location]; they are English
+    from webapp.field_messages import translate_all
+
     messages = (getattr(error, "data", None) or {}).get("messages") or {}
     fields: dict = {}
     for location_messages in messages.values():
         if isinstance(location_messages, dict):
-            fields.update(location_messages)
+            fields.update(translate_all(location_messages))
     return fields
 
 

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, request, url_for
 
 LANGS = ("zh_Hans", "en")
 DEFAULT_LANG = "zh_Hans"
 LANG_COOKIE = "lang"
+#: what ``lang`` may be spelled as: a language tag (BCP 47 or POSIX style) for Chinese or English
+LANG_TAG = r"^([zZ][hH]|[eE][nN])([-_][A-Za-z0-9]{1,8}){0,3}$"
+_PRIMARY = {"zh": "zh_Hans", "en": "en"}
+
+
+def normalise_lang(tag: str | None) -> str | None:
+    """The content language a tag asks for: ``zh``, ``zh-CN``, ``zh-Hans``, ``zh_Hans`` → zh_Hans;
+    ``en``, ``en-US``, ``en_GB`` → en; anything else (or nothing) → None.
+
+    Chinese content is written in simplified characters only, so every Chinese tag gets it.
+    """
+    if not tag or not re.fullmatch(LANG_TAG, tag):
+        return None
+    return _PRIMARY[tag[:2].lower()]
 
 
 def _from_accept_language() -> str:
     for value, _quality in request.accept_languages:
-        tag = value.lower()
-        if tag.startswith("zh"):
-            return "zh_Hans"
-        if tag.startswith("en"):
-            return "en"
+        lang = normalise_lang(value)
+        if lang:
+            return lang
     return DEFAULT_LANG
 
 
 def _asked() -> str | None:
-    asked = request.args.get("lang")
-    return asked if asked in LANGS else None
+    return normalise_lang(request.args.get("lang"))
 
 
 def select_locale() -> str:

@@ -32,7 +32,7 @@ class UserForm(Form):
     active = BooleanField(_l("Account is active"), default=True)
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
     new_password = PasswordField(
         _l("New password (at least %(n)s characters)", n=MIN_PASSWORD_LENGTH),
