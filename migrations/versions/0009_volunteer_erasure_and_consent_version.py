@@ -1,7 +1,7 @@
 """volunteer erasure and consent text version
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 20:50:00
 
 Erased volunteers keep their row (trainings and service hours still count) without a phone,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

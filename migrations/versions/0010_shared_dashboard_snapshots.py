@@ -1,7 +1,7 @@
 """dashboards kept in the database, shared by every worker and machine
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-01 20:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
