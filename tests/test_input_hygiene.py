@@ -310,3 +310,23 @@ def test_query_string_numbers_parse_but_not_fractions(client: FlaskClient) -> No
     assert client.get("/api/v1/regions?page=1").status_code == 200
     response = client.get("/api/v1/regions?page=1.5")
     assert response.status_code == 422 and "page" in response.get_json()["error"]["fields"]
+
+
+# --- digits that are not ASCII ----------------------------------------------------------
+
+#: str.isdigit() says yes to these; int() refuses "²" and "①"
+ODD_DIGITS = ["²", "①", "٣"]
+
+
+@pytest.mark.parametrize("digit", ODD_DIGITS)
+def test_odd_digits_in_pages_and_answers_are_no_server_error(resident: FlaskClient, as_user, digit: str) -> None:
+    from tests.test_pages import start
+
+    draw_url = f"/draws/{start(resident)}"
+    answered = resident.post(draw_url, data={"csrf_token": csrf_token(resident, draw_url), "q0": digit})
+    assert answered.status_code == 422
+    staff = as_user("staff")
+    for page in ("/staff/volunteers", "/staff/activities", "/staff/audit"):
+        assert staff.get(f"{page}?page={digit}&team={digit}").status_code in (200, 403), page
+    organizer = as_user("organizer")
+    assert organizer.get(f"/staff/audit?page={digit}").status_code == 200

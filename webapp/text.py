@@ -46,3 +46,12 @@ def search_terms(value: str | None, max_length: int) -> str:
 def exportable(value: object) -> object:
     """A stored value as a spreadsheet or CSV cell can hold it; text only loses illegal characters."""
     return _NOT_EXPORTABLE.sub("", value) if isinstance(value, str) else value
+
+
+def is_whole_number(value: str | None, max_digits: int = 9) -> bool:
+    """Whether ``value`` is a plain whole number of at most ``max_digits`` ASCII digits.
+
+    ``str.isdigit`` also says yes to "²" or "①", which ``int`` then refuses: form and query
+    values are checked with this instead, so odd digits are an invalid value, never an error.
+    """
+    return bool(value) and value.isascii() and value.isdigit() and len(value) <= max_digits

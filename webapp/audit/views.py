@@ -12,6 +12,7 @@ from webapp.accounts.models import User
 from webapp.accounts.permissions import require
 from webapp.audit.service import audit_query
 from webapp.extensions import db
+from webapp.text import is_whole_number
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -25,7 +26,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else default
+    return int(value) if is_whole_number(value) else default
 
 
 @bp.get("/staff/audit")

@@ -25,7 +25,7 @@ from webapp.forms import select_choices
 from webapp.i18n import current_lang
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.regions.service import get_region
-from webapp.text import search_terms
+from webapp.text import is_whole_number, search_terms
 from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
@@ -44,7 +44,7 @@ def _labels() -> dict:
 
 def _page() -> int:
     value = request.args.get("page", "")
-    return int(value) if value.isdigit() and len(value) < 7 and int(value) > 0 else 1
+    return int(value) if is_whole_number(value, 6) and int(value) > 0 else 1
 
 
 def _load_activity(activity_id: int) -> Activity:

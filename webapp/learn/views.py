@@ -21,7 +21,7 @@ from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.text import search_terms
+from webapp.text import is_whole_number, search_terms
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
@@ -237,7 +237,7 @@ def parse_choices(form: MultiDict, n_questions: int) -> dict[int, list[int]]:
     choices: dict[int, list[int]] = {}
     for i in range(n_questions):
         values = form.getlist(f"q{i}")
-        if not all(value.isdigit() and len(value) < 4 for value in values):
+        if not all(is_whole_number(value, 3) for value in values):
             raise quizzes.InvalidAnswers(f"q{i}")
         if values:
             choices[i] = [int(value) for value in values]

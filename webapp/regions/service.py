@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from webapp.extensions import db
 from webapp.regions.models import CHILD_LEVELS, LEVELS, Region
+from webapp.text import is_whole_number
 
 CSV_COLUMNS = ("code", "parent_code", "level", "name_zh", "name_en", "population")
 
@@ -65,7 +66,7 @@ def _parse_row(raw: dict[str, str | None]) -> RegionRow:
         raise ValueError("name_zh is empty")
     population = None
     if values["population"]:
-        if not values["population"].isdigit():
+        if not is_whole_number(values["population"], 12):
             raise ValueError("population must be a whole number")
         population = int(values["population"])
     return RegionRow(

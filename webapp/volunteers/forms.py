@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.errors import MESSAGES
 from webapp.forms import Form, select_choices
+from webapp.text import is_whole_number
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 
 NONE_CHOSEN = [("", "—")]
@@ -104,7 +105,7 @@ class VolunteerForm(_PersonForm):
 
     def volunteer_data(self) -> dict[str, Any]:
         data = super().volunteer_data()
-        data["team_id"] = int(self.team.data) if (self.team.data or "").isdigit() else None
+        data["team_id"] = int(self.team.data) if is_whole_number(self.team.data) else None
         data["notes"] = self.notes.data
         data["consent"] = self.consent.data
         return data

@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from webapp.text import is_whole_number
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 
 #: (key, name): the template's columns, in order
@@ -94,7 +95,7 @@ def _birth_year(value: str) -> int | str | None:
     text = value.strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and len(text) <= 4 else text
+    return int(text) if is_whole_number(text, 4) else text
 
 
 def vocabulary() -> dict[str, dict[str, str]]:

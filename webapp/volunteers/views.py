@@ -28,7 +28,7 @@ from webapp.i18n import current_lang
 from webapp.learn.views import chosen_community
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.text import search_terms
+from webapp.text import is_whole_number, search_terms
 from webapp.volunteers import importer
 from webapp.volunteers import service as volunteers
 from webapp.volunteers.downloads import person_download
@@ -88,7 +88,7 @@ def filters_from(args: MultiDict) -> VolunteerFilter:
     trained = {"yes": True, "no": False}.get(args.get("trained") or "")
     return VolunteerFilter(
         region=regions.get_region(code) if code else None,
-        team_id=int(team) if team.isdigit() and len(team) < 10 else None,
+        team_id=int(team) if is_whole_number(team) else None,
         status=args.get("status") if args.get("status") in STATUSES else None,
         skill=args.get("skill") if args.get("skill") in SKILLS else None,
         trained=trained,
@@ -102,7 +102,7 @@ def _filter_args(args: MultiDict) -> dict[str, str]:
 
 def _page() -> int:
     page = request.args.get("page", "1")
-    return min(int(page), 100000) if page.isdigit() and int(page) > 0 else 1
+    return min(int(page), 100000) if is_whole_number(page) and int(page) > 0 else 1
 
 
 def _render_index(me: User, filters: VolunteerFilter) -> tuple[str, int]:
