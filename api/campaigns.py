@@ -156,7 +156,7 @@ def _detail(activity: Activity) -> dict:
         "services": [
             {
                 "volunteer_id": s.volunteer_id,
-                "name": s.volunteer.name,
+                "name": s.volunteer.shown_name,
                 "phone": s.volunteer.masked_phone,
                 "hours": s.hours,
             }

@@ -176,6 +176,9 @@ def assert_erased(volunteer_id: int, staff: FlaskClient) -> None:
     export = read_csv(staff.get("/staff/volunteers/export?format=csv").data)
     assert len(export) == 1 and PHONE not in str(export)
     assert staff.get(f"/staff/volunteers/{volunteer_id}").status_code == 404
+    activity = db.session.execute(select(Activity).where(Activity.code == "ACT1")).scalar_one()
+    served = staff.get(f"/staff/activities/{activity.id}").get_data(as_text=True)
+    assert "已删除的志愿者" in served and "3.5" in served  # the service stays, without the person
     [entry] = audit_entries("volunteer.erase")
     assert entry.object_id == str(volunteer_id) and "王芳" not in str(entry.details) and PHONE not in str(entry.details)
 

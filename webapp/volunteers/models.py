@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,11 @@ class Volunteer(db.Model):
     @property
     def erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def shown_name(self) -> str:
+        """The name, or what stands for it once erased: service records still list the person."""
+        return str(_l("Erased volunteer")) if self.erased else self.name
 
     def change_status(self, action: str, by: User | None, now: datetime | None = None) -> None:
         """Move along ``TRANSITIONS``.
