@@ -172,11 +172,11 @@ class QuizListSchema(Schema):
 
 
 class RespondentHeaderSchema(Schema):
-    token = fields.String(data_key="X-Respondent-Token", validate=validate.Length(max=128))
+    token = Text(data_key="X-Respondent-Token", validate=validate.Length(max=128))
 
 
 class SubmissionHeaderSchema(RespondentHeaderSchema):
-    idempotency_key = fields.String(
+    idempotency_key = Text(
         data_key="Idempotency-Key",
         validate=validate.Length(min=8, max=64),
         metadata={"description": "chosen by the client; a retry with the same key returns the first result"},

@@ -92,7 +92,7 @@ def filters_from(args: MultiDict) -> VolunteerFilter:
         status=args.get("status") if args.get("status") in STATUSES else None,
         skill=args.get("skill") if args.get("skill") in SKILLS else None,
         trained=trained,
-        q=(args.get("q") or "").strip()[:50] or None,
+        q=search_terms(args.get("q"), 50) or None,
     )
 
 
