@@ -107,6 +107,16 @@ def test_search_boxes_drop_control_characters(client: FlaskClient, as_user) -> N
     assert "\x1b" not in page and "不可见的控制字符" in page
 
 
+def test_imported_cells_lose_control_characters(as_user) -> None:
+    header = "姓名,手机号,社区编码,已同意\n"
+    body = f"{header}张\x00三,13800138001,{COMMUNITY},是\n李\x01四\x0b,13800138002,{COMMUNITY},是\n".encode()
+    staff = as_user("staff")
+    data = {"csrf_token": csrf_token(staff, "/staff/volunteers/import"), "file": (io.BytesIO(body), "v.csv")}
+    response = staff.post("/staff/volunteers/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[-500:]
+    assert sorted(db.session.execute(select(Volunteer.name)).scalars()) == ["张三", "李四"]
+
+
 # --- exports of what older rows hold ---------------------------------------------------
 
 
