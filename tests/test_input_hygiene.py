@@ -93,9 +93,10 @@ def test_nul_is_refused_and_never_echoed(resident: FlaskClient, as_user) -> None
         "/volunteer", data={"csrf_token": token, "community": COMMUNITY, "name": "陈\x00静", "phone": "13712345678"}
     )
     assert response.status_code == 400 and b"\x00" not in response.data
-    for path in ("/?q=%00", "/volunteer?community=%00", "/c/DEMO%00"):
+    for path, status in (("/?q=%00", 400), ("/volunteer?community=%00", 400), ("/c/DEMO%00", 404)):
         response = resident.get(path)
-        assert response.status_code == 400 and b"\x00" not in response.data, path
+        assert response.status_code == status and b"\x00" not in response.data, path
+    assert resident.get("/api/v1/regions/DEMO%00").status_code == 404
     assert as_user("staff").get("/staff/activities?q=%00").status_code == 400
     assert count_volunteers() == 0
 
