@@ -93,9 +93,10 @@ def test_nul_is_refused_and_never_echoed(resident: FlaskClient, as_user) -> None
         "/volunteer", data={"csrf_token": token, "community": COMMUNITY, "name": "陈\x00静", "phone": "13712345678"}
     )
     assert response.status_code == 400 and b"\x00" not in response.data
-    for path in ("/?q=%00", "/volunteer?community=%00", "/c/DEMO%00"):
+    for path, status in (("/?q=%00", 400), ("/volunteer?community=%00", 400), ("/c/DEMO%00", 404)):
         response = resident.get(path)
-        assert response.status_code == 400 and b"\x00" not in response.data, path
+        assert response.status_code == status and b"\x00" not in response.data, path
+    assert resident.get("/api/v1/regions/DEMO%00").status_code == 404
     assert as_user("staff").get("/staff/activities?q=%00").status_code == 400
     assert count_volunteers() == 0
 
@@ -105,6 +106,16 @@ def test_search_boxes_drop_control_characters(client: FlaskClient, as_user) -> N
     assert "\x01" not in page and 'value="翠竹"' in page and "翠竹社区" in page
     page = as_user("staff").get("/staff/activities?q=%E8%AE%B2%1B").get_data(as_text=True)
     assert "\x1b" not in page and "不可见的控制字符" in page
+
+
+def test_imported_cells_lose_control_characters(as_user) -> None:
+    header = "姓名,手机号,社区编码,已同意\n"
+    body = f"{header}张\x00三,13800138001,{COMMUNITY},是\n李\x01四\x0b,13800138002,{COMMUNITY},是\n".encode()
+    staff = as_user("staff")
+    data = {"csrf_token": csrf_token(staff, "/staff/volunteers/import"), "file": (io.BytesIO(body), "v.csv")}
+    response = staff.post("/staff/volunteers/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)[-500:]
+    assert sorted(db.session.execute(select(Volunteer.name)).scalars()) == ["张三", "李四"]
 
 
 # --- exports of what older rows hold ---------------------------------------------------

@@ -78,9 +78,14 @@ def _versioned_static(endpoint: str, values: dict) -> None:
 
 
 def _refuse_nul() -> None:
-    # no person types a NUL; PostgreSQL cannot store one and a page must not echo it. Form fields
-    # refuse the other control characters next to the field (webapp.forms), the API per field.
-    values = [request.path, *request.args.keys(), *request.args.values()]
+    # no person types a NUL; PostgreSQL cannot store one and a page must not echo it. No page or
+    # object has one in its address. The API refuses it per field (422, api.schemas.Text); the
+    # site's form fields refuse the other control characters next to the field (webapp.forms).
+    if "\x00" in request.path:
+        abort(404)
+    if request.path.startswith("/api/"):
+        return
+    values = [*request.args.keys(), *request.args.values()]
     if request.form:
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):

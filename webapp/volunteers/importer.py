@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from webapp.text import is_whole_number
+from webapp.text import is_whole_number, without_control_characters
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 
 #: (key, name): the template's columns, in order
@@ -131,7 +131,9 @@ def _cell(value: Any) -> str:
     # spreadsheets store phone numbers and years as numbers: 13800138000.0 → "13800138000"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return "" if value is None else str(value).strip()
+    # stray control characters (a NUL, Excel's vertical tab) would be refused in a form; a file of
+    # thousands of rows loses them instead, like the spaces around a cell
+    return "" if value is None else without_control_characters(str(value), multiline=True).strip()
 
 
 def _rows(lines: Iterable[tuple[int, list[Any]]]) -> list[tuple[int, dict[str, Any]]]:
