@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "stats.export": _l("Exported indicators"),
     "target.set": _l("Set a target"),
     "target.import": _l("Imported targets"),
+    "data.purge": _l("Purged data past its retention period"),
 }
 
 
