@@ -12,7 +12,7 @@ from api.timestamps import DateTime
 from webapp.errors import message
 from webapp.i18n import LANG_TAG, current_lang, normalise_lang
 from webapp.regions.models import LEVELS
-from webapp.text import CONTROL_CHARACTERS, has_control_characters
+from webapp.text import CONTROL_CHARACTERS, MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, has_control_characters
 
 
 class Known(validate.Validator):
@@ -42,7 +42,9 @@ class Text(fields.String):
     """
 
     def __init__(self, *args: Any, multiline: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # the OpenAPI document says so, so that generated clients and fuzzers send what is taken
+        metadata = {"pattern": MULTI_LINE_PATTERN if multiline else SINGLE_LINE_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(*args, metadata=metadata, **kwargs)
         self.multiline = multiline
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

@@ -73,7 +73,9 @@ def gunicorn(target: str, env: dict, workers: int):
         pass_fds=[listener.fileno()],
     )
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", server.pid
+        base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        _wait_until_serving(base, server)
+        yield base, server.pid
     finally:
         server.terminate()
         try:
@@ -82,6 +84,31 @@ def gunicorn(target: str, env: dict, workers: int):
             server.kill()
             server.wait()
         listener.close()
+
+
+#: how long gunicorn may take to boot its workers on a loaded machine
+BOOT_SECONDS = 180
+
+
+def _wait_until_serving(base: str, server: subprocess.Popen) -> None:
+    """Return once a worker answers; raise if gunicorn exits first (e.g. a setting it refuses).
+
+    The listener is ours, so a request to a gunicorn that died would wait for ever: each try is
+    short and is followed by a look at whether the process still runs.
+    """
+    deadline = time.monotonic() + BOOT_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with status {server.returncode} before serving")
+        try:
+            with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=2) as probe:
+                probe.settimeout(2)
+                probe.sendall(b"GET /boot-probe HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                if probe.recv(16).startswith(b"HTTP/"):
+                    return
+        except OSError:  # no worker took it within the try: look at the process again
+            continue
+    raise RuntimeError(f"gunicorn did not answer within {BOOT_SECONDS} s")
 
 
 def wrk(

@@ -146,6 +146,9 @@ def test_create_admin_command(app: Flask) -> None:
 def test_next_never_leaves_the_site(client: FlaskClient, accounts: dict, target: str) -> None:
     data = {"csrf_token": csrf_token(client, "/login"), "username": "staff", "password": PASSWORD}
     response = client.post(f"/login?next={target}", data=data)
+    if "%00" in target:  # a NUL anywhere in a query string is refused before sign-in is tried
+        assert response.status_code == 400 and "Location" not in response.headers
+        return
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"].replace("\\", "/"))
     assert location.path == "/staff" and not location.netloc and not location.scheme

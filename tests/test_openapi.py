@@ -13,8 +13,9 @@ from flask_limiter.util import get_qualified_name
 from schemathesis.specs.openapi.definitions import OPENAPI_30
 
 from tests.conftest import COMMUNITY, PASSWORD, seeded_app
+from tests.test_volunteers import make_volunteer
 from webapp.exports import XLSX_TYPE
-from webapp.extensions import limiter
+from webapp.extensions import db, limiter
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -58,7 +59,7 @@ def test_the_document_is_valid_openapi_3_0(spec: dict) -> None:
 
 def test_servers_name_the_public_base_url(database_uri: str) -> None:
     with seeded_app(database_uri, PUBLIC_BASE_URL="https://xf.example.gov.cn/") as app:
-        document = app.test_client().get("/api/v1/openapi.json").get_json()
+        document = app.test_client().get("/api/v1/openapi.json", base_url="https://xf.example.gov.cn").get_json()
     assert document["servers"] == [{"url": "https://xf.example.gov.cn"}]
 
 
@@ -133,18 +134,29 @@ def test_the_respondent_token_is_required_where_it_is(spec: dict) -> None:
     assert token_parameter("/api/v1/quizzes/{slug}/draws", "post")["required"] is False
 
 
-def test_exports_declare_their_media_types_and_content_disposition(client: FlaskClient, accounts: dict, spec) -> None:
+def test_exports_declare_their_media_types_and_content_disposition(
+    client: FlaskClient, accounts: dict, spec, app
+) -> None:
+    volunteer_id = make_volunteer(phone="13912345678").id
+    db.session.commit()
+    person = "/api/v1/volunteers/{volunteer_id}/export"
+    formats = {
+        "/api/v1/volunteers/export": {"csv": "text/csv", "xlsx": XLSX_TYPE},
+        "/api/v1/activities/export": {"csv": "text/csv", "xlsx": XLSX_TYPE},
+        person: {"json": "application/json", "xlsx": XLSX_TYPE},
+    }
     exports = [(p, m, o) for p, m, o in operations(spec) if p.endswith("/export")]
-    assert {p for p, _m, _o in exports} == {"/api/v1/volunteers/export", "/api/v1/activities/export"}
+    assert {p for p, _m, _o in exports} == set(formats)
     for path, _method, operation in exports:
         ok = operation["responses"]["200"]
-        assert set(ok["content"]) == {"text/csv", XLSX_TYPE}, path
+        assert set(ok["content"]) == set(formats[path].values()), path
         assert header(spec, ok, "Content-Disposition")["required"] is True
     token = client.post("/api/v1/auth/tokens", json={"username": "staff", "password": PASSWORD}).get_json()["token"]
     for path, _method, _operation in exports:
-        for fmt, media_type in (("csv", "text/csv"), ("xlsx", XLSX_TYPE)):
-            response = client.get(f"{path}?format={fmt}", headers={"Authorization": f"Bearer {token}"})
-            assert response.status_code == 200 and response.mimetype == media_type
+        for fmt, media_type in formats[path].items():
+            url = path.replace("{volunteer_id}", str(volunteer_id))
+            response = client.get(f"{url}?format={fmt}", headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 200 and response.mimetype == media_type, (url, fmt)
             assert response.headers["Content-Disposition"].startswith("attachment;")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -263,7 +264,7 @@ def test_gunicorn_workers_figures_add_up(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "SECRET_KEY": "ops",
+        "SECRET_KEY": secrets.token_hex(32),
         "METRICS_TOKEN": TOKEN,
         "PROMETHEUS_MULTIPROC_DIR": str(figures_dir),
         "METRICS_PORT": str(metrics_port),

@@ -53,7 +53,7 @@ def test_two_workers_let_exactly_the_limit_through(storage: str, app: Flask, dat
     env = {
         **os.environ,
         "DATABASE_URL": database_uri,
-        "SECRET_KEY": "rate-limits",
+        "SECRET_KEY": secrets.token_hex(32),
         "RATELIMIT_ENABLED": "1",
         "RATELIMIT_STORAGE_URI": STORAGES[storage](tmp_path),
         # the Redis is shared: these keys are this test's alone

@@ -18,6 +18,9 @@ _MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 #: what XML 1.0, hence an XLSX cell, cannot hold at all, plus the controls nobody meant to keep
 _NOT_EXPORTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACES = re.compile(r"\s+")
+#: the same rules as JSON Schema patterns, for the OpenAPI document (surrogates cannot travel in UTF-8 JSON)
+SINGLE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+MULTI_LINE_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 
 #: the code in webapp.errors.MESSAGES of the refusal
 CONTROL_CHARACTERS = "control_characters"
