@@ -289,3 +289,11 @@ def test_the_consent_text_version_is_shown_and_stored(resident: FlaskClient, as_
     service.import_volunteers([(2, row)], accounts["staff"])
     versions = db.session.execute(select(Volunteer.source, Volunteer.consent_version)).all()
     assert sorted(versions) == [("api", CONSENT_VERSION), ("import", CONSENT_VERSION), ("self", CONSENT_VERSION)]
+
+
+def test_the_erase_form_sits_in_the_page_not_its_title(as_user) -> None:
+    volunteer = served_volunteer()
+    page = as_user("staff").get(f"/staff/volunteers/{volunteer.id}").get_data(as_text=True)
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "王芳" in title and "<" not in title and "form" not in title
+    assert page.count('id="erase"') == 1
