@@ -120,6 +120,18 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def read_only_demo_database(path: Path) -> str:
+    """A SQLite file at ``path`` with the schema and the demo regions, and the URL that opens it
+    read-only: reads work, every write fails as on a disk remounted read-only."""
+    writable = make_app(f"sqlite:///{path}")
+    with writable.app_context():
+        db.create_all()
+        seed_demo_regions()
+        db.session.commit()
+        db.engine.dispose()
+    return f"sqlite:///file:{path}?mode=ro&uri=true"
+
+
 @contextmanager
 def seeded_app(database_uri: str, **config) -> Iterator[Flask]:
     """An app over the demo regions, inside its app context; every table emptied afterwards."""

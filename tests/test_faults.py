@@ -25,7 +25,7 @@ import requests
 from flask import Flask
 from sqlalchemy import create_engine, event, text
 
-from tests.conftest import COMMUNITY, csrf_token, make_app
+from tests.conftest import COMMUNITY, csrf_token, make_app, read_only_demo_database
 from tests.test_load import assert_all_stored_once, serve, workers_of
 from webapp.config import CONNECT_TIMEOUT_SECONDS, database_url
 from webapp.extensions import db
@@ -46,14 +46,9 @@ def assert_storage_unavailable(response) -> None:
 
 def test_read_only_database_answers_503_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "ro.db"
-    writable = make_app(f"sqlite:///{path}")
-    with writable.app_context():
-        db.create_all()
-        seed_demo_regions()
-        db.session.commit()
-        db.engine.dispose()
+    read_only_url = read_only_demo_database(path)
     before = path.read_bytes()
-    read_only = make_app(f"sqlite:///file:{path}?mode=ro&uri=true")
+    read_only = make_app(read_only_url)
     with read_only.app_context():
         client = read_only.test_client()
         response = client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": COMMUNITY})

@@ -21,12 +21,19 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
 from bench.run import gunicorn
-from tests.conftest import COMMUNITY, EMPTY_DATABASE_KINDS, PASSWORD, csrf_token, empty_database, make_app
+from tests.conftest import (
+    COMMUNITY,
+    EMPTY_DATABASE_KINDS,
+    PASSWORD,
+    csrf_token,
+    empty_database,
+    make_app,
+    read_only_demo_database,
+)
 from tests.test_api import new_draw, right_answers
 from webapp.config import CONNECT_TIMEOUT_SECONDS, database_url
 from webapp.extensions import db
 from webapp.ops.logs import describe
-from webapp.regions.service import seed_demo_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "metrics-token-for-tests"
@@ -187,15 +194,8 @@ def test_error_pages_and_api_errors_quote_the_request_id(client: FlaskClient) ->
 def test_a_database_error_is_logged_and_counted_without_what_was_typed(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    path = tmp_path / "ro.db"
-    writable = make_app(f"sqlite:///{path}")
-    with writable.app_context():
-        db.create_all()
-        seed_demo_regions()
-        db.session.commit()
-        db.engine.dispose()
     # reads work, the sign-up's INSERT (whose parameters are the name and phone) fails
-    app = make_app(f"sqlite:///file:{path}?mode=ro&uri=true", METRICS_TOKEN=TOKEN)
+    app = make_app(read_only_demo_database(tmp_path / "ro.db"), METRICS_TOKEN=TOKEN)
     with app.app_context():
         client = app.test_client()
         data = {"csrf_token": csrf_token(client, f"/volunteer?community={COMMUNITY}"), "community": COMMUNITY}
