@@ -7,9 +7,10 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -219,11 +220,27 @@ def test_a_driver_message_is_cut_before_the_lines_that_quote_rows() -> None:
 # --- metrics --------------------------------------------------------------------------------
 
 
-def test_metrics_are_served_only_to_the_token_holder(app: Flask) -> None:
+@pytest.fixture()
+def metrics_client(app: Flask) -> Iterator[Callable[..., FlaskClient]]:
+    """``metrics_client(**config)``: a client of a second app over the test database that serves
+    /metrics to TOKEN; its connections are closed afterwards, not left to the garbage collector."""
+    made: list[Flask] = []
+
+    def client(**config: Any) -> FlaskClient:
+        made.append(make_app(app.config["SQLALCHEMY_DATABASE_URI"], METRICS_TOKEN=TOKEN, **config))
+        return made[-1].test_client()
+
+    yield client
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_metrics_are_served_only_to_the_token_holder(app: Flask, metrics_client) -> None:
     closed = app.test_client()  # no METRICS_TOKEN: nobody may read them
     assert closed.get("/metrics").status_code == 404
     assert closed.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
-    client = make_app(app.config["SQLALCHEMY_DATABASE_URI"], METRICS_TOKEN=TOKEN).test_client()
+    client = metrics_client()
     for wrong in ({}, {"Authorization": "Bearer no"}, {"Authorization": TOKEN}, {"Authorization": f"Bearer {TOKEN}x"}):
         refused = client.get("/metrics", headers=wrong)
         assert refused.status_code == 404 and "xiaofang_" not in refused.get_data(as_text=True)
@@ -237,10 +254,8 @@ def test_metrics_are_served_only_to_the_token_holder(app: Flask) -> None:
     assert SEARCHED not in figures and "no-such-page" not in figures
 
 
-def test_metrics_count_submissions_and_rate_limit_refusals(app: Flask, library) -> None:
-    client = make_app(
-        app.config["SQLALCHEMY_DATABASE_URI"], METRICS_TOKEN=TOKEN, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1/minute"
-    ).test_client()
+def test_metrics_count_submissions_and_rate_limit_refusals(metrics_client, library) -> None:
+    client = metrics_client(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1/minute")
     for answered in (10, 7, 10):
         draw = new_draw(client)
         headers = {"X-Respondent-Token": draw["respondent_token"]}
