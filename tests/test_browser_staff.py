@@ -156,3 +156,27 @@ def test_staff_register_review_and_print_a_poster_on_a_phone(chromium: Browser |
     # the whole number was seen once, on the new volunteer's page; never the resident's
     views = [e for e in entries if e.action == "volunteer.view_phone"]
     assert [(e.object_type, e.object_id) for e in views] == [("volunteers", str(registered.id))]
+
+
+def test_a_printed_page_keeps_its_content_and_a_poster_prints_alone(chromium: Browser | None, live_server: str) -> None:
+    # regression: the poster's print rule hid everything but a poster on every page, so a
+    # printed volunteer list or workspace came out blank
+    create_user("guiyuan", "桂园街道王芳", PASSWORD, "staff", get_region("DEMO0101"))
+    db.session.commit()
+    with phone(chromium, live_server) as page:
+        page.goto("/login")
+        page.get_by_label("用户名").fill("guiyuan")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        for path, heading in (("/staff", "工作台"), ("/staff/volunteers", "志愿者")):
+            page.goto(path)
+            page.emulate_media(media="print")
+            expect(h1(page)).to_have_text(heading)
+            expect(h1(page)).to_be_visible()
+            expect(page.locator("nav.main-nav")).to_be_hidden()
+            page.emulate_media(media="screen")
+
+        page.goto(f"/staff/posters/community/{COMMUNITY}")
+        page.emulate_media(media="print")
+        expect(page.locator("article.poster h1")).to_be_visible()
+        expect(page.get_by_text("只打印海报本身，一张 A4 纸。")).to_be_hidden()
