@@ -16,8 +16,8 @@ from api.timestamps import DateTime
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
 from webapp.accounts.throttle import sign_in_limited
+from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.timeutil import utcnow
 
 PREFIX = "/auth"
 blp = Blueprint("api_auth", __name__, description="Bearer tokens for staff and organizers")

@@ -16,11 +16,11 @@ from webapp.campaigns import qr
 from webapp.campaigns import service as campaigns
 from webapp.campaigns.models import CHANNELS, KINDS, Activity
 from webapp.campaigns.service import ActivityError, ActivityFilter
+from webapp.clock import local_today
 from webapp.errors import json_error, message
 from webapp.exports import FORMATS, table_response
 from webapp.extensions import db
 from webapp.i18n import current_lang
-from webapp.timeutil import utcnow
 
 PREFIX = ""
 blp = Blueprint("api_campaigns", __name__, description="The 五进 campaign log: activities, service hours")
@@ -251,7 +251,7 @@ def export_activities(args: dict) -> Response:
         return _refusal(exc)
     headers, rows = campaigns.export_activities(user, filters, current_lang())
     db.session.commit()
-    return table_response(args["format"], f"activities-{utcnow().date().isoformat()}", headers, rows)
+    return table_response(args["format"], f"activities-{local_today().isoformat()}", headers, rows)
 
 
 @blp.get("/activities/<int:activity_id>")

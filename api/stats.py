@@ -13,6 +13,7 @@ from api.schemas import Text
 from api.timestamps import DateTime
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
+from webapp.clock import local_today
 from webapp.errors import message
 from webapp.extensions import db
 from webapp.regions.models import Region
@@ -21,7 +22,6 @@ from webapp.stats import targets as target_service
 from webapp.stats.dashboard import recent_dashboard, trend
 from webapp.stats.items import item_analysis
 from webapp.stats.periods import Period, PeriodError, parse_period, period_of
-from webapp.timeutil import utcnow
 
 PREFIX = ""
 blp = Blueprint("api_stats", __name__, description="Indicators against targets, trends, item analysis, targets")
@@ -161,7 +161,7 @@ def _region_in_scope(code: str) -> Region:
 
 def _period(args: dict) -> Period:
     try:
-        return parse_period(args["period"]) if args.get("period") else period_of(utcnow().date(), "month")
+        return parse_period(args["period"]) if args.get("period") else period_of(local_today(), "month")
     except PeriodError:
         smorest_abort(422, messages={"query": {"period": [message("unknown_period")]}})
 

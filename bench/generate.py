@@ -69,10 +69,11 @@ from content.check import Library  # noqa: E402
 from quizzes.definitions import QuizDefinition  # noqa: E402
 from quizzes.service import Timing  # noqa: E402
 from quizzes.service import _digest as answers_digest  # noqa: E402  (the digest a retry is compared with)
+from webapp.clock import local_month  # noqa: E402
 from webapp.config import database_url  # noqa: E402
 from webapp.demo import TOPIC_DIFFICULTY  # noqa: E402
 from webapp.learn.service import hash_token  # noqa: E402
-from webapp.stats.periods import first_scopes, local_month  # noqa: E402
+from webapp.stats.periods import first_scopes  # noqa: E402
 from webapp.stats.rollups import ROLLUPS, AnswerFacts, SurveyFacts, reach_increments, survey_increments  # noqa: E402
 
 #: bump when the generated rows change, so a kept database is regenerated
@@ -626,7 +627,7 @@ class Replay:
         month = self.months.get(key)
         if month is None:
             utc = datetime(1970, 1, 1) + timedelta(seconds=moment)
-            month = self.months[key] = local_month(utc, self.shared.timezone)
+            month = self.months[key] = local_month(utc, ZoneInfo(self.shared.timezone))
         return month
 
     def rng(self, leaf: int) -> Random:

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 
 
 class Draw(db.Model):

@@ -21,11 +21,11 @@ from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, score_items
 from quizzes.models import Answer, Attempt, Draw
 from webapp.campaigns.models import Activity
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
 from webapp.stats import rollups
-from webapp.timeutil import utcnow
 
 
 class QuizError(Exception):

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD
 from webapp.audit.service import record
+from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.timeutil import utcnow
 
 
 def token_for(client: FlaskClient, username: str) -> str:

@@ -15,10 +15,10 @@ from tests.browser_support import phone, screenshot
 from tests.conftest import PASSWORD
 from tests.test_indicators import person, survey
 from webapp.accounts.service import create_user
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
 from webapp.stats.targets import seed_demo_targets
-from webapp.timeutil import utcnow
 
 pytestmark = pytest.mark.browser
 DESK = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False}

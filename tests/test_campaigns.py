@@ -23,9 +23,9 @@ from webapp.campaigns import service as campaigns
 from webapp.campaigns.labels import CHANNEL_LABELS, KIND_LABELS
 from webapp.campaigns.models import CHANNELS, KINDS, Activity, ServiceRecord
 from webapp.campaigns.service import ActivityError, ActivityFilter
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
-from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
 TODAY = utcnow().date()
@@ -583,7 +583,7 @@ def test_the_community_poster_is_printable(as_user) -> None:
     stylesheet.close()
     assert re.search(r"@page\s*\{[^}]*A4", css)
     print_rules = css[css.index("@page") :]
-    assert "main > :not(.poster)" in print_rules  # only the poster prints
+    assert "main:has(> .poster) > :not(.poster)" in print_rules  # only the poster prints, and only on its page
 
 
 def test_the_activity_poster_names_the_activity(as_user, accounts: dict) -> None:

@@ -16,9 +16,9 @@ from webapp.accounts.service import issue_token
 from webapp.audit.models import AuditEntry
 from webapp.campaigns import service as campaigns
 from webapp.campaigns.models import Activity, ServiceRecord
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
-from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
 BASE = utcnow().date() - timedelta(days=30)

@@ -22,9 +22,9 @@ from tests.test_api import new_draw
 from webapp.accounts.service import issue_token
 from webapp.campaigns import service as campaigns
 from webapp.campaigns.models import Activity
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
-from webapp.timeutil import utcnow
 from webapp.urls import numbers_up_to
 from webapp.volunteers.models import Volunteer
 

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import COMMUNITY, csrf_token, seeded_app
 from tests.test_api import assert_error, new_draw
+from webapp.clock import local_month, utcnow
 from webapp.extensions import db
 from webapp.learn import service as learn
 from webapp.learn.models import Respondent
 from webapp.regions.service import get_region
 from webapp.stats.indicators import region_indicators
-from webapp.stats.periods import local_month, parse_period
-from webapp.timeutil import utcnow
+from webapp.stats.periods import parse_period
 
 DRAWS = "/api/v1/quizzes/awareness-survey/draws"
 
@@ -40,7 +40,7 @@ def respondents() -> int:
 
 
 def usage_now() -> float | None:
-    month = local_month(utcnow(), "Asia/Shanghai")
+    month = local_month(utcnow())
     return region_indicators(get_region(COMMUNITY), parse_period(month)).usage.value
 
 

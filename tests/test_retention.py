@@ -15,6 +15,7 @@ from tests.test_indicators import survey
 from tests.test_rollups import snapshot
 from webapp.audit import service as audit
 from webapp.audit.models import AuditEntry
+from webapp.clock import local_month, utcnow
 from webapp.extensions import db
 from webapp.learn import service as learn
 from webapp.learn.models import Respondent
@@ -23,10 +24,8 @@ from webapp.retention import cutoff
 from webapp.stats import rollups
 from webapp.stats.indicators import region_indicators, topic_accuracy
 from webapp.stats.items import item_analysis
-from webapp.stats.periods import local_month, parse_period
-from webapp.timeutil import utcnow
+from webapp.stats.periods import parse_period
 
-TZ = "Asia/Shanghai"
 
 
 def count(model) -> int:
@@ -36,7 +35,7 @@ def count(model) -> int:
 def figures(library: Library, when: datetime) -> list:
     """What the dashboard shows for the year and month of ``when`` in the demo district."""
     district = get_region("DEMO01")
-    month = local_month(when, TZ)
+    month = local_month(when)
     result = []
     for period in (parse_period(month[:4]), parse_period(month)):
         result += [
@@ -126,5 +125,5 @@ def test_a_purged_token_is_refused_like_an_unknown_one(app: Flask, library: Libr
 
 def test_cutoffs_fall_on_local_month_starts() -> None:
     # 2026-12-01 03:00 in Beijing is still November in UTC
-    assert cutoff(datetime(2026, 11, 30, 19, 0), 3, TZ) == datetime(2023, 11, 30, 16, 0)
-    assert cutoff(datetime(2026, 11, 30, 15, 0), 3, TZ) == datetime(2023, 10, 31, 16, 0)
+    assert cutoff(datetime(2026, 11, 30, 19, 0), 3) == datetime(2023, 11, 30, 16, 0)
+    assert cutoff(datetime(2026, 11, 30, 15, 0), 3) == datetime(2023, 10, 31, 16, 0)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from tests.conftest import COMMUNITY, csrf_token, seeded_app
 from webapp.audit.models import AuditEntry
 from webapp.campaigns.models import Activity, ServiceRecord
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
-from webapp.timeutil import utcnow
 from webapp.volunteers import service
 from webapp.volunteers.models import Ambassador, Team, Training, Volunteer
 from webapp.volunteers.phones import PhoneError, mask_phone, normalize_phone

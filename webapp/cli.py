@@ -45,15 +45,14 @@ def purge_command(dry_run: bool) -> None:
     older than AUDIT_RETENTION_YEARS; the rollups keep every figure."""
     from flask import current_app
 
+    from webapp.clock import utcnow
     from webapp.retention import purge
-    from webapp.timeutil import utcnow
 
     config = current_app.config
     done = purge(
         utcnow(),
         config["RETENTION_YEARS"],
         config["AUDIT_RETENTION_YEARS"],
-        config["BABEL_DEFAULT_TIMEZONE"],
         dry_run=dry_run,
     )
     if dry_run:

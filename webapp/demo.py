@@ -16,11 +16,11 @@ from content.check import Library
 from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
+from webapp.clock import local_today, utcnow
 from webapp.extensions import db
 from webapp.learn import service as learn
 from webapp.learn.models import Respondent
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.timeutil import utcnow
 
 TIMING = Timing(submit_grace=timedelta(minutes=1), expiry=timedelta(hours=2))
 #: how much harder or easier each topic is than average (invented for the demo)
@@ -192,7 +192,7 @@ def seed_demo_volunteers_and_activities(city: Region, by, seed: int = 2026) -> t
             select(Region).where(Region.path.like(f"{city.path}%"), Region.level.in_(LEAF_LEVELS)).order_by(Region.id)
         ).scalars()
     )
-    today = utcnow().date()
+    today = local_today()
     made_volunteers = made_activities = 0
     phone = 19900000000
     streets_with_team: set[int] = set()

@@ -14,14 +14,14 @@ Cut-offs fall on the first day of a local month, so a month's raw rows go all at
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import Text, cast, delete, exists, func, select, update
 
 from quizzes.models import Answer, Attempt, Draw
 from webapp.audit import service as audit
 from webapp.audit.models import AuditEntry
+from webapp.clock import local_midnight_utc, to_local
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 
@@ -42,12 +42,10 @@ class Purge:
         return {name: value for name, value in asdict(self).items() if isinstance(value, int)}
 
 
-def cutoff(now: datetime, years: int, timezone: str) -> datetime:
+def cutoff(now: datetime, years: int) -> datetime:
     """The start, as naive UTC, of the local month ``years`` years before the month of ``now``."""
-    zone = ZoneInfo(timezone)
-    local = now.replace(tzinfo=UTC).astimezone(zone)
-    start = datetime(local.year - years, local.month, 1, tzinfo=zone)
-    return start.astimezone(UTC).replace(tzinfo=None)
+    local = to_local(now)
+    return local_midnight_utc(date(local.year - years, local.month, 1))
 
 
 #: for each kind of row: its table, what makes a row old enough, and what it becomes (None: deleted)
@@ -86,13 +84,13 @@ def _apply(rule: Rule, dry_run: bool) -> int:
     return db.session.execute(statement.where(*criteria).execution_options(synchronize_session=False)).rowcount
 
 
-def purge(now: datetime, retention_years: int, audit_years: int, timezone: str, dry_run: bool = False) -> Purge:
+def purge(now: datetime, retention_years: int, audit_years: int, dry_run: bool = False) -> Purge:
     """Remove what is older than its retention period, in the caller's transaction.
 
     ``dry_run`` counts what would go and changes nothing. A real purge is audited.
     """
-    raw_before = cutoff(now, retention_years, timezone)
-    audit_before = cutoff(now, audit_years, timezone)
+    raw_before = cutoff(now, retention_years)
+    audit_before = cutoff(now, audit_years)
     counts = {kind: _apply(rule, dry_run) for kind, rule in _rules(raw_before, audit_before).items()}
     done = Purge(raw_before=raw_before, audit_before=audit_before, **counts)
     if not dry_run:

@@ -9,9 +9,9 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 
 ROLES = ("resident", "staff", "organizer", "admin")
 #: roles that must be scoped to a region subtree

@@ -12,9 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from webapp.accounts.models import MIN_PASSWORD_LENGTH, ROLES, SCOPED_ROLES, ApiToken, User
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 
 #: checked against when the username is unknown, so timing does not reveal which usernames exist
 _DUMMY_HASH = generate_password_hash("not a real password")

@@ -8,8 +8,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.accounts.models import User
+from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.timeutil import utcnow
 
 
 class AuditEntry(db.Model):

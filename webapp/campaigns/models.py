@@ -8,9 +8,9 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.accounts.models import User
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
 #: 五进 plus the two channels of 七进 (机关, 网络)

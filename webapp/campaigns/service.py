@@ -22,10 +22,10 @@ from webapp.accounts.permissions import region_in_scope, within_scope
 from webapp.audit.service import record
 from webapp.campaigns.labels import channel_label, kind_label
 from webapp.campaigns.models import CHANNELS, KINDS, Activity, ServiceRecord
+from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.regions.service import get_region
-from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
 #: the fields of an activity that ``create_activity`` and ``update_activity`` accept
@@ -200,7 +200,7 @@ def clean_activity(data: Mapping[str, Any], today: date | None = None) -> dict[s
 
     :raises ActivityError: the first field that is not acceptable.
     """
-    today = today or utcnow().date()
+    today = today or local_today()
     if data.get("channel") not in CHANNELS:
         raise ActivityError("channel", "unknown_channel")
     if data.get("kind") not in KINDS:

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -18,6 +17,7 @@ from webapp.campaigns.forms import ActivityFilterForm, ActivityForm
 from webapp.campaigns.labels import channel_label, kind_label
 from webapp.campaigns.models import Activity
 from webapp.campaigns.service import ActivityError, ActivityFilter
+from webapp.clock import local_today
 from webapp.errors import message
 from webapp.exports import table_response
 from webapp.extensions import db
@@ -26,7 +26,6 @@ from webapp.i18n import current_lang
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.regions.service import get_region
 from webapp.text import is_whole_number, search_terms
-from webapp.timeutil import utcnow
 from webapp.volunteers.models import Volunteer
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
@@ -121,7 +120,7 @@ def export_activities(fmt: str) -> Response:
         abort(400)  # never export more than the user asked for
     headers, rows = campaigns.export_activities(current_user, filters, current_lang())
     db.session.commit()
-    return table_response(fmt, f"activities-{utcnow().date().isoformat()}", headers, rows)
+    return table_response(fmt, f"activities-{local_today().isoformat()}", headers, rows)
 
 
 # --- create and edit ---------------------------------------------------------------
@@ -155,7 +154,7 @@ def _edit(activity: Activity | None) -> Response | str:
     if request.method == "GET" and activity is not None:
         form.community.data = activity.community.code
     elif request.method == "GET":
-        form.held_on.data = to_user_timezone(utcnow()).date()  # today where the user is
+        form.held_on.data = local_today()
     chosen = next((r for r in communities if r.code == form.community.data), None)
     if chosen is not None:
         street = campaigns.street_of(chosen)

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 
 
 class Respondent(db.Model):

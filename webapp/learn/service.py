@@ -11,11 +11,11 @@ from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
 from quizzes.service import QuizError
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.regions.models import Region
 from webapp.stats import rollups
-from webapp.timeutil import utcnow
 
 #: longer than any token this server issues; anything longer is not looked up
 MAX_TOKEN_LENGTH = 128

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from content.check import Library
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region, RegionView
 from webapp.regions.service import ancestors
@@ -37,7 +38,6 @@ from webapp.stats.models import DashboardSnapshot
 from webapp.stats.periods import Period, parse_period
 from webapp.stats.snapshots import plain, revive
 from webapp.stats.targets import TargetValue, targets_for, targets_for_many
-from webapp.timeutil import utcnow
 
 #: a community needs this many respondents before it can be called lagging
 LAGGING_MIN_RESPONDENTS = 30

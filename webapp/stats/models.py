@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 
 
 class SurveyRollup(db.Model):

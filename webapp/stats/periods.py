@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
+
+from webapp.clock import month_key
 
 #: the scopes every rollup row is kept for, from the shortest period to the longest
 SCOPES = ("month", "quarter", "year", "plan")
@@ -66,10 +67,6 @@ class Period:
         return period_of(before, self.kind)
 
 
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def scope_key(month: str, scope: str) -> str:
     """The key of the ``scope`` period containing ``month`` ("2026-11", "quarter" → "2026Q4")."""
     year, number = int(month[:4]), int(month[5:])
@@ -119,8 +116,3 @@ def first_scopes(previous_month: str | None, month: str) -> tuple[str, ...]:
     if previous_month is None:
         return SCOPES
     return tuple(scope for scope in SCOPES if scope_key(previous_month, scope) != scope_key(month, scope))
-
-
-def local_month(moment_utc: datetime, timezone: str) -> str:
-    """The month, in the campaign's local time, of a naive UTC timestamp."""
-    return month_key(moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date())

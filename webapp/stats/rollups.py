@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from flask import current_app
 from sqlalchemy import TextClause, delete, exists, func, select, text, update
 
 from quizzes.models import Answer, Attempt, Draw
+from webapp.clock import local_month
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, TopicRollup
-from webapp.stats.periods import SCOPES, first_scopes, local_month
+from webapp.stats.periods import SCOPES, first_scopes
 
 ROLLUPS = (SurveyRollup, TopicRollup, QuestionRollup, OptionRollup, ReachRollup)
 #: the rollups made from single answers, which a retention purge removes
@@ -146,18 +146,14 @@ def _upsert(increments: list[Increment]) -> None:
         db.session.execute(_upsert_statement(model), params)
 
 
-def _month(moment: datetime) -> str:
-    return local_month(moment, current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def record_draw(draw: Draw) -> None:
     """A respondent started a quiz: they are active in the draw's community."""
-    month = _month(draw.served_at)
+    month = local_month(draw.served_at)
     _upsert(reach_increments(draw.community_id, month, _advance(draw.respondent, "last_active_month", month), "active"))
 
 
 def record_lesson_completion(completion: LessonCompletion, respondent: Respondent) -> None:
-    month = _month(completion.completed_at)
+    month = local_month(completion.completed_at)
     increments = reach_increments(
         completion.community_id, month, _advance(respondent, "last_active_month", month), "active"
     )
@@ -193,7 +189,7 @@ def attempt_facts(attempt: Attempt, answers: Iterable[AnswerFacts], month: str) 
 
 def record_attempt(attempt: Attempt, respondent: Respondent, answers: Iterable[AnswerFacts]) -> None:
     """A quiz was handed in: the respondent is reached; a survey also counts for awareness."""
-    month = _month(attempt.submitted_at)
+    month = local_month(attempt.submitted_at)
     increments = reach_increments(
         attempt.community_id, month, _advance(respondent, "last_reached_month", month), "reached"
     )
@@ -242,7 +238,7 @@ def answers_purged_through() -> str | None:
     last = db.session.execute(
         select(func.max(Attempt.submitted_at)).where(~exists().where(Answer.attempt_id == Attempt.id))
     ).scalar_one()
-    return _month(last) if last else None
+    return local_month(last) if last else None
 
 
 def rebuild() -> int:
@@ -273,7 +269,7 @@ def rebuild() -> int:
     survey_ids = [row.id for _when, _who, kind, row in events if kind == "attempt" and row.kind == "survey"]
     answers = _answers_by_attempt(survey_ids)
     for when, respondent_id, kind, row in events:
-        month = _month(when)
+        month = local_month(when)
         increments: list[Increment] = []
         if kind in ("draw", "lesson"):
             increments += reach_increments(row[2], month, advance(respondent_id, "last_active_month", month), "active")

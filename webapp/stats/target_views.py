@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
+from webapp.clock import local_today
 from webapp.errors import message
 from webapp.extensions import db
 from webapp.forms import Form, select_choices
@@ -22,7 +23,6 @@ from webapp.stats.labels import INDICATOR_LABELS
 from webapp.stats.models import Target
 from webapp.stats.periods import period_of
 from webapp.stats.views import chosen_region, stats_helpers
-from webapp.timeutil import utcnow
 
 bp = Blueprint("targets", __name__, template_folder="templates")
 bp.context_processor(stats_helpers)
@@ -49,7 +49,7 @@ def targets() -> Response | str:
     region = chosen_region()
     form = TargetForm()
     if request.method == "GET":
-        form.period.data = period_of(utcnow().date(), "plan").key
+        form.period.data = period_of(local_today(), "plan").key
     if form.validate_on_submit():
         try:
             value = target_service.parse_value(form.indicator.data, form.value.data)
@@ -81,7 +81,7 @@ def targets() -> Response | str:
         .scalars()
         .all()
     )
-    effective = target_service.targets_for(region, period_of(utcnow().date(), "month"))
+    effective = target_service.targets_for(region, period_of(local_today(), "month"))
     return render_template(
         "stats/targets.html",
         region=region,
@@ -118,7 +118,7 @@ def import_targets() -> Response | str:
     else:
         problems = [(1, message("file_required"))]
     own = db.session.execute(select(Target).where(Target.region_id == region.id)).scalars().all()
-    effective = target_service.targets_for(region, period_of(utcnow().date(), "month"))
+    effective = target_service.targets_for(region, period_of(local_today(), "month"))
     return render_template(
         "stats/targets.html",
         region=region,

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from webapp.accounts.permissions import region_in_scope, require
 from webapp.audit.service import record
 from webapp.campaigns.labels import channel_label, kind_label
+from webapp.clock import local_today, utcnow
 from webapp.exports import FORMATS, table_response
 from webapp.extensions import db
 from webapp.i18n import current_lang
@@ -19,7 +20,6 @@ from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_da
 from webapp.stats.items import item_analysis
 from webapp.stats.labels import INDICATOR_LABELS, INDICATOR_NOTES, interval, percent, period_label, status_label
 from webapp.stats.periods import Period, PeriodError, parse_period, period_of
-from webapp.timeutil import utcnow
 
 bp = Blueprint("stats", __name__, template_folder="templates")
 
@@ -42,7 +42,7 @@ def stats_helpers() -> dict:
 
 
 def default_period() -> Period:
-    return period_of(utcnow().date(), "month")
+    return period_of(local_today(), "month")
 
 
 def chosen_region() -> Region:
@@ -71,7 +71,7 @@ def chosen_period() -> tuple[Period, bool]:
 
 
 def period_choices(period: Period) -> list[Period]:
-    today = utcnow().date()
+    today = local_today()
     return [period_of(today, kind) for kind in ("month", "quarter", "year", "plan")] + [period.previous()]
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.accounts.models import User
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
-from webapp.timeutil import utcnow
 from webapp.volunteers.phones import mask_phone
 
 STATUSES = ("pending", "active", "inactive", "rejected")

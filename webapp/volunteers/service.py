@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -32,9 +31,9 @@ from webapp.audit.labels import audit_action_label
 from webapp.audit.models import AuditEntry
 from webapp.audit.service import record
 from webapp.campaigns.models import Activity, ServiceRecord
+from webapp.clock import local_date, local_today, utcnow
 from webapp.extensions import db
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.timeutil import utcnow
 from webapp.volunteers.labels import label, labels_of
 from webapp.volunteers.models import (
     ADULT_AGE,
@@ -88,11 +87,6 @@ class VolunteerImportError(Exception):
     def __init__(self, problems: list[tuple[int, str, str]]):
         self.problems = problems
         super().__init__("; ".join(f"line {line}: {name}: {code}" for line, name, code in problems))
-
-
-def local_today() -> date:
-    """Today where the campaign happens (the configured time zone), not in UTC."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def find_by_phone(phone: str) -> Volunteer | None:
@@ -825,11 +819,10 @@ def export_volunteers(user: User, filters: VolunteerFilter, fmt: str, lang: str 
     volunteers = db.session.execute(stmt).scalars().all()
     ids = [v.id for v in volunteers]
     hours, ambassadors = service_hours(ids), ambassador_ids(ids)
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     yes = str(_l("yes"))
     table = Table(headers=[str(title) for _key, title in EXPORT_COLUMNS])
     for v in volunteers:
-        registered = v.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date().isoformat()
+        registered = local_date(v.created_at).isoformat()
         table.rows.append(
             [
                 v.id,
