@@ -27,7 +27,6 @@ from webapp.stats.items import item_analysis
 from webapp.stats.periods import parse_period
 
 
-
 def count(model) -> int:
     return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
