@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
@@ -15,6 +16,7 @@ from api.schemas import Text
 from api.timestamps import DateTime
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
+from webapp.accounts.permissions import ABILITIES, SIGNED_IN, View, declare, require
 from webapp.accounts.throttle import sign_in_limited
 from webapp.clock import utcnow
 from webapp.extensions import db
@@ -41,18 +43,33 @@ def _bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def token_required(view: Any) -> Any:
-    """Run ``view`` only with a valid bearer token; ``g.api_user`` is its user."""
+def requires_token(ability: str | None = None) -> Callable[[View], View]:
+    """An endpoint for a valid bearer token whose user's role may ``ability`` (any role when None).
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        record = accounts.find_token(_bearer())
-        if record is None:
-            abort(401)
-        g.api_user, g.api_token = record.user, record
-        return view(*args, **kwargs)
+    ``g.api_user`` is the token's user. No token, or an expired or revoked one: 401; a role
+    without the ability: 403. Checked before the request's body or query is read.
+    """
+    if ability is not None and ability not in ABILITIES:
+        raise KeyError(f"unknown ability {ability!r}")
 
-    return wrapper
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            record = accounts.find_token(_bearer())
+            if record is None:
+                abort(401)
+            g.api_user, g.api_token = record.user, record
+            if ability is not None:
+                require(record.user, ability)
+            return view(*args, **kwargs)
+
+        return declare(ability or SIGNED_IN, checked)
+
+    return decorate
+
+
+#: any valid bearer token
+token_required = requires_token()
 
 
 def api_user() -> User:

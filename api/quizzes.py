@@ -167,7 +167,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
     choices: dict[int, list[int]] = {}
     for answer in body["answers"]:
         if answer["position"] in choices:
-            raise quizzes.InvalidAnswers(f"position {answer['position']} twice")
+            raise quizzes.InvalidAnswers()  # the same position twice
         choices[answer["position"]] = answer["choices"]
     submission = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
     body = _result_dict(draw, submission, args["lang"])

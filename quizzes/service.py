@@ -22,44 +22,46 @@ from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, s
 from quizzes.models import Answer, Attempt, Draw
 from webapp.campaigns.models import Activity
 from webapp.clock import utcnow
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
 from webapp.stats import rollups
 
 
-class QuizError(Exception):
+class QuizError(DomainError):
     """A refusal the resident should understand; ``code`` selects the message shown."""
 
     code = "quiz_error"
+    status = 400
 
 
 class QuizNotFound(QuizError):
-    code = "quiz_not_found"
+    code, status = "quiz_not_found", 404
 
 
 class DrawNotFound(QuizError):
     """Missing, or belonging to someone else: the two look the same from outside."""
 
-    code = "draw_not_found"
+    code, status = "draw_not_found", 404
 
 
 class DrawExpired(QuizError):
-    code = "draw_expired"
+    code, status = "draw_expired", 409
 
 
 class AlreadySubmitted(QuizError):
     """Submitted before with different answers; an identical retry is not an error."""
 
-    code = "already_submitted"
+    code, status = "already_submitted", 409
 
 
 class InvalidAnswers(QuizError):
-    code = "invalid_answers"
+    code, status = "invalid_answers", 422
 
 
 class NotACommunity(QuizError):
-    code = "not_a_community"
+    code, status = "not_a_community", 422
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class Timing:
 def get_quiz(library: Library, slug: str) -> QuizDefinition:
     quiz = library.quizzes.get(slug)
     if quiz is None:
-        raise QuizNotFound(slug)
+        raise QuizNotFound()
     return quiz
 
 
@@ -101,7 +103,7 @@ def start_draw(
     :raises NotACommunity: answers must count for a community or village, not a street or city.
     """
     if not community.is_leaf:
-        raise NotACommunity(community.code)
+        raise NotACommunity()
     if activity is not None and activity.community_id != community.id:
         activity = None
     now = now or utcnow()
@@ -130,7 +132,7 @@ def load_draw(draw_id: str, respondent: Respondent | None) -> Draw:
     """:raises DrawNotFound: unless the draw exists and belongs to ``respondent``."""
     draw = db.session.get(Draw, draw_id) if draw_id and len(draw_id) <= 32 else None
     if draw is None or respondent is None or draw.respondent_id != respondent.id:
-        raise DrawNotFound(draw_id)
+        raise DrawNotFound()
     return draw
 
 
@@ -182,12 +184,12 @@ def submit_draw(
     try:
         results = score_items(drawn_items(draw), choices, library.bank)
     except AnswerError as exc:
-        raise InvalidAnswers(str(exc)) from exc
+        raise InvalidAnswers() from exc
     digest = _digest([r.chosen for r in results])
     if stored is not None:
         return stored_submission(_same_or_refuse(stored, digest))
     if now > draw.expires_at:
-        raise DrawExpired(draw.id)
+        raise DrawExpired()
     attempt = _scored_attempt(library, draw, results, now, digest, idempotency_key)
     answers = [
         rollups.AnswerFacts(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
@@ -257,7 +259,7 @@ def _scored_attempt(
 
 def _same_or_refuse(stored: Attempt, digest: str) -> Attempt:
     if stored.answers_digest != digest:
-        raise AlreadySubmitted(stored.draw_id)
+        raise AlreadySubmitted()
     return stored
 
 

@@ -12,11 +12,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from content.check import load_library
 from webapp.config import INSTANCE_DIR, check_deployment, from_environment, trusted_hosts
 from webapp.extensions import babel, csrf, db, limiter, migrate
+from webapp.transactions import TransactionalFlask
 from webapp.urls import IdConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    # every request is one transaction, committed or rolled back in webapp.transactions
+    app = TransactionalFlask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(from_environment())
     app.config.update(config or {})
     check_deployment(app.config)

@@ -1,16 +1,22 @@
-"""Errors: JSON in the DESIGN.md shape under /api/, translated HTML pages everywhere else."""
+"""Errors: one base for every refusal of the domain, and the one place any error becomes a response.
+
+Under /api/ an error is JSON in the DESIGN.md shape; on the site it is a translated page: the
+form the person filled in, with each message beside its field, when the view said which
+form page that is (``on_refusal``), else the error page.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from quizzes.service import QuizError
 from webapp.ops.logs import describe, request_id
 from webapp.ops.metrics import count_database_error, count_rate_limited
 
@@ -129,19 +135,76 @@ STATUS_CODES = {
     503: "service_unavailable",
 }
 
-QUIZ_ERROR_STATUS = {
-    "quiz_not_found": 404,
-    "draw_not_found": 404,
-    "draw_expired": 409,
-    "already_submitted": 409,
-    "invalid_answers": 422,
-    "not_a_community": 422,
-    "respondent_unknown": 401,
-}
-
 
 def message(code: str) -> str:
     return str(MESSAGES.get(code, MESSAGES["bad_request"]))
+
+
+class DomainError(Exception):
+    """A refusal the person should understand, raised by the domain and answered in one place.
+
+    ``code`` selects the translated top-level message; ``fields`` maps a form or body field
+    to the code of its own message; ``status`` is the HTTP status it is answered with. A
+    subclass sets the defaults for its kind of refusal.
+    """
+
+    code: str = "unprocessable"
+    status: int = 422
+
+    def __init__(self, code: str | None = None, fields: Mapping[str, str] | None = None, status: int | None = None):
+        self.fields = dict(fields or {})
+        if code is None and len(self.fields) == 1:
+            code = next(iter(self.fields.values()))
+        self.code = code or type(self).code
+        if status is not None:
+            self.status = status
+        #: on the site, the messages that no form field shows (set when the form page is shown)
+        self.loose: list[str] = []
+        super().__init__(", ".join(f"{name}: {value}" for name, value in self.fields.items()) or self.code)
+
+    @property
+    def message(self) -> str:
+        return message(self.code)
+
+    def field_messages(self) -> dict[str, list[str]]:
+        return {name: [message(code)] for name, code in self.fields.items()}
+
+    def details(self) -> dict[str, Any]:
+        """Further members of the API's ``fields`` (e.g. the id of a duplicate the caller may see)."""
+        return {}
+
+
+@dataclass
+class RefusalPage:
+    """What the site shows when a DomainError escapes a view: the view's own page, re-rendered."""
+
+    render: Callable[[DomainError], Any]
+    form: Any = None
+    #: the form field that shows a domain field's message, where their names differ
+    field_names: Mapping[str, str] = field(default_factory=dict)
+
+    def show_on_form(self, error: DomainError) -> list[str]:
+        """Put each message beside its field; the ones without a field are returned."""
+        loose = []
+        for name, code in error.fields.items():
+            target = getattr(self.form, self.field_names.get(name, name), None) if self.form is not None else None
+            if target is not None and isinstance(getattr(target, "errors", None), list | tuple):
+                target.errors = [*target.errors, message(code)]
+            else:
+                loose.append(message(code))
+        if not error.fields:
+            loose.append(error.message)
+        return loose
+
+
+def on_refusal(render: Callable[[DomainError], Any], form: Any = None, **field_names: str) -> None:
+    """Declare the page to show if the domain refuses what this request asks.
+
+    ``render(error)`` re-renders the view's page; the error's field messages are first put on
+    ``form``'s fields (``field_names`` maps a domain field to a differently named form field),
+    and ``error.loose`` holds the messages no field shows. The transaction is rolled back.
+    """
+    g.refusal_page = RefusalPage(render, form, field_names)
 
 
 def json_error(status: int, code: str, fields: dict | None = None) -> Response:
@@ -186,11 +249,19 @@ def handle_http_error(error: HTTPException) -> Response | tuple[str, int, list[t
     return render_template("error.html", status=status, message=message(code)), status, _own_headers(error)
 
 
-def handle_quiz_error(error: QuizError) -> Response | tuple[str, int]:
-    status = QUIZ_ERROR_STATUS.get(error.code, 400)
+def handle_domain_error(error: DomainError) -> Response | tuple[Any, int]:
+    """A refusal: JSON under /api/; on the site the view's form page, else the error page.
+
+    The request's transaction was rolled back before this runs (webapp.transactions).
+    """
     if wants_json():
-        return json_error(status, error.code)
-    return render_template("error.html", status=status, message=message(error.code)), status
+        return json_error(error.status, error.code, {**error.field_messages(), **error.details()})
+    page: RefusalPage | None = g.get("refusal_page")
+    if page is None:
+        return render_template("error.html", status=error.status, message=error.message), error.status
+    error.loose = page.show_on_form(error)
+    rendered = page.render(error)
+    return rendered if isinstance(rendered, tuple) else (rendered, error.status)
 
 
 def handle_storage_error(error: Exception) -> Response | tuple[str, int]:
@@ -225,7 +296,7 @@ def handle_unexpected(error: Exception) -> Response | tuple[str, int, list[tuple
 
 def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
-    app.register_error_handler(QuizError, handle_quiz_error)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(OperationalError, handle_storage_error)
     app.register_error_handler(InterfaceError, handle_storage_error)
     if not app.testing:

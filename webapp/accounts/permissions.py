@@ -1,14 +1,20 @@
 """The one place that decides who may see and change what.
 
-Every query for scoped data goes through ``within_scope``; every single object is
-fetched through ``get_in_scope``, which answers a foreign object exactly like a
-missing one (404), so ids cannot be probed.
+Each staff page declares what it needs with ``@requires(ability)`` (API endpoints with
+``api.auth.requires_token``), and public routes under a guarded prefix say ``@public``; a
+test walks the URL map for routes that declare nothing. Every query for scoped data goes
+through ``within_scope``; every single object is fetched through ``get_in_scope`` and every
+region named in a request through ``find_region``, which answer a foreign object exactly
+like a missing one (404), so ids and codes cannot be probed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, select
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -16,6 +22,12 @@ from webapp.extensions import db
 from webapp.regions.models import Region
 
 T = TypeVar("T")
+View = TypeVar("View", bound=Callable[..., Any])
+
+#: what ``requires`` records on a view that any signed-in account may open
+SIGNED_IN = "signed_in"
+#: what ``public`` records on a view that needs no account
+PUBLIC = "public"
 
 #: what each role may do; a role not listed for an action is refused with 403
 ABILITIES: dict[str, tuple[str, ...]] = {
@@ -43,6 +55,45 @@ def require(user: Any, ability: str) -> None:
     """:raises Forbidden: when the user's role does not allow ``ability``."""
     if not can(user, ability):
         raise Forbidden()
+
+
+def declared(view: Any) -> str | None:
+    """What a view function declared it needs (an ability, SIGNED_IN or PUBLIC), if anything."""
+    return getattr(view, "requires", None)
+
+
+def declare(requirement: str, view: View) -> View:
+    view.requires = requirement  # type: ignore[attr-defined]
+    return view
+
+
+def requires(ability: str | None = None) -> Callable[[View], View]:
+    """A site view for signed-in accounts whose role may ``ability`` (any account when None).
+
+    Anonymous visitors are sent to the sign-in page; a role without the ability gets 403.
+    """
+    if ability is not None and ability not in ABILITIES:
+        raise KeyError(f"unknown ability {ability!r}")
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from webapp.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if ability is not None:
+                require(current_user, ability)
+            return view(*args, **kwargs)
+
+        return declare(ability or SIGNED_IN, checked)
+
+    return decorate
+
+
+def public(view: View) -> View:
+    """Declare that a route under a guarded prefix (e.g. the API's lessons) needs no account."""
+    return declare(PUBLIC, view)
 
 
 def scope_path(user: Any) -> str | None:
@@ -77,6 +128,19 @@ def get_in_scope(user: Any, model: type[T], object_id: Any, region_of=lambda obj
     if obj is None or not region_in_scope(user, region_of(obj)):
         raise NotFound()
     return obj
+
+
+def find_region(user: Any, code: str | None, levels: tuple[str, ...] | None = None) -> Region:
+    """The region a request names by ``code``, if it lies in the user's scope (and is of ``levels``).
+
+    :raises NotFound: when it is missing, outside the scope or of another level; all look alike.
+    """
+    from webapp.regions.service import get_region
+
+    region = get_region(code[:32]) if code else None
+    if region is None or not region_in_scope(user, region) or (levels and region.level not in levels):
+        raise NotFound()
+    return region
 
 
 def regions_in_scope(user: Any, levels: tuple[str, ...] | None = None) -> list[Region]:

@@ -24,7 +24,7 @@ MAX_TOKEN_LENGTH = 128
 class RespondentUnknown(QuizError):
     """A respondent token this server did not issue, or one no longer linked to anyone."""
 
-    code = "respondent_unknown"
+    code, status = "respondent_unknown", 401
 
 
 def hash_token(token: str) -> str:

@@ -238,7 +238,7 @@ def parse_choices(form: MultiDict, n_questions: int) -> dict[int, list[int]]:
     for i in range(n_questions):
         values = form.getlist(f"q{i}")
         if not all(is_whole_number(value, 3) for value in values):
-            raise quizzes.InvalidAnswers(f"q{i}")
+            raise quizzes.InvalidAnswers()
         if values:
             choices[i] = [int(value) for value in values]
     return choices
