@@ -169,8 +169,8 @@ class DomainError(Exception):
     def field_messages(self) -> dict[str, list[str]]:
         return {name: [message(code)] for name, code in self.fields.items()}
 
-    def details(self) -> dict[str, Any]:
-        """Further members of the API's ``fields`` (e.g. the id of a duplicate the caller may see)."""
+    def details(self, user: Any) -> dict[str, Any]:
+        """Further members of the API's ``fields`` for ``user`` (e.g. the id of a duplicate they may see)."""
         return {}
 
 
@@ -255,7 +255,7 @@ def handle_domain_error(error: DomainError) -> Response | tuple[Any, int]:
     The request's transaction was rolled back before this runs (webapp.transactions).
     """
     if wants_json():
-        return json_error(error.status, error.code, {**error.field_messages(), **error.details()})
+        return json_error(error.status, error.code, {**error.field_messages(), **error.details(g.get("api_user"))})
     page: RefusalPage | None = g.get("refusal_page")
     if page is None:
         return render_template("error.html", status=error.status, message=error.message), error.status

@@ -32,6 +32,7 @@ from webapp.audit.models import AuditEntry
 from webapp.audit.service import record
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.clock import local_date, local_today, utcnow
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.volunteers.labels import label, labels_of
@@ -65,20 +66,28 @@ MAX_IMPORT_ROWS = 5000
 CONFLICT_CODES = ("phone_taken", "invalid_transition", "team_exists")
 
 
-class VolunteerError(ValueError):
+class VolunteerError(DomainError):
     """Input the domain refuses: ``problems`` maps a field to a message code.
 
-    For a duplicate phone, ``existing`` is the volunteer already registered with it.
+    A conflict (a duplicate phone, an impossible status change) is answered 409, anything
+    else 422. For a duplicate phone, ``existing`` is the volunteer already registered with it.
     """
 
     def __init__(self, problems: Mapping[str, str], existing: Volunteer | None = None):
         self.problems = dict(problems)
         self.existing = existing
-        super().__init__(", ".join(f"{name}: {code}" for name, code in self.problems.items()))
+        conflict = any(code in CONFLICT_CODES for code in self.problems.values())
+        super().__init__(fields=self.problems, status=409 if conflict else 422)
 
     @property
     def conflict(self) -> bool:
-        return any(code in CONFLICT_CODES for code in self.problems.values())
+        return self.status == 409
+
+    def details(self, user: Any) -> dict[str, Any]:
+        # the duplicate's id only to a caller whose scope holds it, so ids elsewhere stay unknown
+        if self.existing is not None and user is not None and region_in_scope(user, self.existing.community):
+            return {"existing_id": self.existing.id}
+        return {}
 
 
 class VolunteerImportError(Exception):
