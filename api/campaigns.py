@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Response, abort
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import api_user, token_required
+from api.auth import api_user, requires_token
 from api.docs import errors, export_responses
-from api.pagination import offset, page_of
+from api.pagination import page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
 from api.timestamps import DateTime
-from webapp.accounts.permissions import get_in_scope, require
+from webapp.accounts.permissions import get_in_scope
 from webapp.campaigns import qr
 from webapp.campaigns import service as campaigns
 from webapp.campaigns.models import CHANNELS, KINDS, Activity
-from webapp.campaigns.service import ActivityError, ActivityFilter
-from webapp.clock import local_today
-from webapp.errors import json_error, message
 from webapp.exports import FORMATS, table_response
-from webapp.extensions import db
 from webapp.i18n import current_lang
+from webapp.urls import MAX_ID
 
 PREFIX = ""
 blp = Blueprint("api_campaigns", __name__, description="The 五进 campaign log: activities, service hours")
-
-#: the largest id a database integer holds
-MAX_ID = 2**31 - 1
 
 
 # --- schemas -----------------------------------------------------------------------
@@ -168,29 +162,7 @@ def _detail(activity: Activity) -> dict:
     }
 
 
-def _refusal(exc: ActivityError) -> Response:
-    """422 in the project's error shape, the problem under its field (and volunteer id)."""
-    problem = [message(exc.code)]
-    field = {str(exc.volunteer_id): problem} if exc.volunteer_id else problem
-    return json_error(422, exc.code, {exc.field: field})
-
-
-def _filters(args: dict) -> ActivityFilter:
-    """:raises ActivityError: for a region code that is unknown or outside the scope."""
-    region = campaigns.filter_region(api_user(), args["community"]) if args.get("community") else None
-    return ActivityFilter(
-        region=region,
-        channel=args.get("channel"),
-        kind=args.get("kind"),
-        since=args.get("since"),
-        until=args.get("until"),
-        q=(args.get("q") or "").strip() or None,
-    )
-
-
-def _load(activity_id: int) -> Activity:
-    if activity_id > MAX_ID:
-        abort(404)
+def _in_scope(activity_id: int) -> Activity:
     return get_in_scope(api_user(), Activity, activity_id)
 
 
@@ -198,94 +170,61 @@ def _load(activity_id: int) -> Activity:
 
 
 @blp.get("/activities")
-@token_required
+@requires_token("activities.read")
 @blp.arguments(ActivityQuerySchema, location="query")
 @blp.response(200, ActivityPageSchema)
 @errors(401, 403, (422, "Invalid filter, or a region outside your scope"), bearer=True)
 def list_activities(args: dict):
     """Activities in your scope matching the filters, newest first, with totals over every page."""
-    user = api_user()
-    require(user, "activities.read")
-    try:
-        filters = _filters(args)
-    except ActivityError as exc:
-        return _refusal(exc)
-    stmt = campaigns.activity_query(user, filters)
-    totals = campaigns.activity_totals(stmt)
-    items = campaigns.activity_page(stmt, offset(args), args["per_page"])
-    body = page_of([_summary(a) for a in items], totals.activities, args["page"], args["per_page"])
+    found = campaigns.find_activities(api_user(), args, args["page"], args["per_page"])
+    page, totals = found.page, found.totals
+    body = page_of([_summary(a) for a in page.items], page.total, page.number, page.per_page)
     return {**body, "participants": totals.participants, "materials": totals.materials}
 
 
 @blp.post("/activities")
-@token_required
+@requires_token("activities.write")
 @blp.arguments(ActivityInputSchema)
 @blp.response(201, ActivitySchema)
 @errors(401, 403, (422, "Invalid input; `fields` says which"), bearer=True)
 def create_activity(body: dict):
     """Log an activity (held or planned) in a community or village of your scope."""
-    user = api_user()
-    require(user, "activities.write")
-    try:
-        community = campaigns.find_community(user, body["community"])
-        activity = campaigns.create_activity(body, community, user)
-    except ActivityError as exc:
-        db.session.rollback()
-        return _refusal(exc)
-    db.session.commit()
-    return _detail(activity)
+    return _detail(campaigns.log_activity(body, body["community"], api_user()))
 
 
 @blp.get("/activities/export")
-@token_required
+@requires_token("activities.read")
 @blp.arguments(ActivityExportArgsSchema, location="query")
 @errors(401, 403, (422, "Invalid filter, or a region outside your scope"), bearer=True)
 @blp.doc(responses=export_responses("every matching activity as CSV (UTF-8 with BOM) or XLSX; the export is audited"))
 def export_activities(args: dict) -> Response:
     """Download the activities matching the filters (no paging); recorded in the audit log."""
-    user = api_user()
-    require(user, "activities.read")
-    try:
-        filters = _filters(args)
-    except ActivityError as exc:
-        return _refusal(exc)
-    headers, rows = campaigns.export_activities(user, filters, current_lang())
-    db.session.commit()
-    return table_response(args["format"], f"activities-{local_today().isoformat()}", headers, rows)
+    return table_response(args["format"], *campaigns.export_activities(api_user(), args, current_lang()))
 
 
 @blp.get("/activities/<int:activity_id>")
-@token_required
+@requires_token("activities.read")
 @blp.response(200, ActivitySchema)
 @errors(401, 403, (404, "No such activity in your scope"), bearer=True)
 def get_activity(activity_id: int):
     """One activity with the volunteers who served (phones masked)."""
-    require(api_user(), "activities.read")
-    return _detail(_load(activity_id))
+    return _detail(_in_scope(activity_id))
 
 
 @blp.patch("/activities/<int:activity_id>")
-@token_required
+@requires_token("activities.write")
 @blp.arguments(ActivityPatchSchema)
 @blp.response(200, ActivitySchema)
 @errors(401, 403, (404, "No such activity in your scope"), (422, "Invalid input; `fields` says which"), bearer=True)
 def update_activity(body: dict, activity_id: int):
     """Change some fields of an activity; fields left out stay as they are."""
-    user = api_user()
-    require(user, "activities.write")
-    activity = _load(activity_id)
-    try:
-        community = campaigns.find_community(user, body["community"]) if "community" in body else None
-        campaigns.update_activity(activity, body, user, community)
-    except ActivityError as exc:
-        db.session.rollback()
-        return _refusal(exc)
-    db.session.commit()
+    activity = _in_scope(activity_id)
+    campaigns.change_activity(activity, body, api_user(), body.get("community"))
     return _detail(activity)
 
 
 @blp.put("/activities/<int:activity_id>/services")
-@token_required
+@requires_token("activities.write")
 @blp.arguments(ActivityServicesInputSchema)
 @blp.response(200, ActivitySchema)
 @errors(
@@ -302,14 +241,6 @@ def set_services(body: dict, activity_id: int):
     Volunteers must be active and belong to the same street as the activity's community;
     hours are more than 0 and at most 24.
     """
-    user = api_user()
-    require(user, "activities.write")
-    activity = _load(activity_id)
-    try:
-        found = campaigns.load_volunteers(user, [s["volunteer_id"] for s in body["services"]])
-        campaigns.set_service(activity, {found[s["volunteer_id"]]: s["hours"] for s in body["services"]}, user)
-    except ActivityError as exc:
-        db.session.rollback()
-        return _refusal(exc)
-    db.session.commit()
+    activity = _in_scope(activity_id)
+    campaigns.record_service(activity, [(s["volunteer_id"], s["hours"]) for s in body["services"]], api_user())
     return _detail(activity)

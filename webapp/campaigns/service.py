@@ -8,24 +8,26 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
 from webapp.accounts.models import User
-from webapp.accounts.permissions import region_in_scope, within_scope
+from webapp.accounts.permissions import find_region, region_in_scope, within_scope
 from webapp.audit.service import record
 from webapp.campaigns.labels import channel_label, kind_label
 from webapp.campaigns.models import CHANNELS, KINDS, Activity, ServiceRecord
 from webapp.clock import local_today
+from webapp.errors import DomainError, message
 from webapp.extensions import db
+from webapp.paging import Page, paginate
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.regions.service import get_region
 from webapp.volunteers.models import Volunteer
 
 #: the fields of an activity that ``create_activity`` and ``update_activity`` accept
@@ -43,15 +45,22 @@ CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyz"
 CODE_LENGTH = 10
 
 
-class ActivityError(ValueError):
-    """A refusal tied to one field; ``code`` selects the translated message in ``webapp.errors``.
+class ActivityError(DomainError):
+    """A refusal tied to one field (answered 422); ``code`` selects the translated message in ``webapp.errors``.
 
-    ``volunteer_id`` names the volunteer when the problem is one of the service hours.
+    ``volunteer_id`` names the volunteer when the problem is one of the service hours; the
+    API then gives the message under that volunteer's id within the field.
     """
 
+    status = 422
+
     def __init__(self, field: str, code: str, volunteer_id: int | None = None):
-        self.field, self.code, self.volunteer_id = field, code, volunteer_id
-        super().__init__(f"{field}: {code}" + (f" (volunteer {volunteer_id})" if volunteer_id else ""))
+        self.field, self.volunteer_id = field, volunteer_id
+        super().__init__(code, {field: code})
+
+    def field_messages(self) -> dict[str, Any]:
+        problem = [message(self.code)]
+        return {self.field: {str(self.volunteer_id): problem} if self.volunteer_id else problem}
 
 
 @dataclass(frozen=True)
@@ -83,15 +92,20 @@ class ActivityFilter:
 # --- regions and volunteers an activity may use -----------------------------------
 
 
+def _region_named(user: User, code: str | None, levels: tuple[str, ...] | None = None) -> Region:
+    try:
+        return find_region(user, (code or "").strip(), levels)
+    except NotFound:
+        # named in a form or a body, a region the user may not use is that field's mistake, not a missing page
+        raise ActivityError("community", "community_unknown") from None
+
+
 def filter_region(user: User, code: str) -> Region:
     """The region ``code`` names, for filtering a list; any level in the user's scope.
 
     :raises ActivityError: ``community_unknown`` when it is missing or outside the scope (alike).
     """
-    region = get_region(code.strip()[:32]) if code else None
-    if region is None or not region_in_scope(user, region):
-        raise ActivityError("community", "community_unknown")
-    return region
+    return _region_named(user, code)
 
 
 def find_community(user: User, code: str) -> Region:
@@ -99,10 +113,7 @@ def find_community(user: User, code: str) -> Region:
 
     :raises ActivityError: ``community_unknown`` when missing, out of scope or not a community.
     """
-    region = filter_region(user, code)
-    if not region.is_leaf:
-        raise ActivityError("community", "community_unknown")
-    return region
+    return _region_named(user, code, LEAF_LEVELS)
 
 
 def street_of(community: Region) -> Region | None:
@@ -335,7 +346,69 @@ def set_service(activity: Activity, volunteer_hours: Mapping[Volunteer, float], 
     return True
 
 
+# --- the steps the site's form and the API take alike ---------------------------------
+
+
+def record_service(activity: Activity, hours: Sequence[tuple[int, Any]], by: User) -> bool:
+    """Make ``hours`` (pairs of a volunteer's id and the hours served) the whole record of ``activity``.
+
+    Returns whether anything changed, as ``set_service``.
+
+    :raises ActivityError: as ``load_volunteers`` (an id unknown, out of scope or repeated) and
+        ``set_service``, naming the volunteer.
+    """
+    found = load_volunteers(by, [pair[0] for pair in hours])
+    return set_service(activity, {found[volunteer_id]: value for volunteer_id, value in hours}, by)
+
+
+def log_activity(
+    data: Mapping[str, Any], community_code: str, by: User, hours: Sequence[tuple[int, Any]] | None = None
+) -> Activity:
+    """Log an activity in the community or village ``community_code`` names and, given ``hours``, who served.
+
+    :raises ActivityError: as ``find_community``, ``create_activity`` and ``record_service``.
+    """
+    activity = create_activity(data, find_community(by, community_code), by)
+    if hours is not None:
+        record_service(activity, hours, by)
+    return activity
+
+
+def change_activity(
+    activity: Activity,
+    data: Mapping[str, Any],
+    by: User,
+    community_code: str | None = None,
+    hours: Sequence[tuple[int, Any]] | None = None,
+) -> None:
+    """Change the fields in ``data``, the community if a code is given and, given ``hours``, who served.
+
+    :raises ActivityError: as ``find_community``, ``update_activity`` and ``record_service``.
+    """
+    community = find_community(by, community_code) if community_code is not None else None
+    update_activity(activity, data, by, community)
+    if hours is not None:
+        record_service(activity, hours, by)
+
+
 # --- finding, counting, exporting --------------------------------------------------
+
+
+def activity_filter(user: User, criteria: Mapping[str, Any]) -> ActivityFilter:
+    """The filter a request's ``criteria`` describe: a region code (``community``), ``channel``, ``kind``,
+    ``since``, ``until`` and ``q``; missing or empty ones do not restrict.
+
+    :raises ActivityError: ``community_unknown`` for a region code unknown or outside the scope.
+    """
+    code = criteria.get("community")
+    return ActivityFilter(
+        region=filter_region(user, code) if code else None,
+        channel=criteria.get("channel") or None,
+        kind=criteria.get("kind") or None,
+        since=criteria.get("since"),
+        until=criteria.get("until"),
+        q=(criteria.get("q") or "").strip() or None,
+    )
 
 
 def _like(text: str) -> str:
@@ -383,10 +456,21 @@ def activity_totals(stmt: Select) -> Totals:
     return Totals(int(count), int(participants), int(materials))
 
 
-def activity_page(stmt: Select, offset: int, limit: int) -> list[Activity]:
-    """One page of ``stmt`` with each activity's community loaded."""
-    page = stmt.options(selectinload(Activity.community)).offset(offset).limit(limit)
-    return list(db.session.execute(page).scalars())
+@dataclass(frozen=True)
+class ActivityList:
+    """One page of a filtered list, and what the whole list adds up to."""
+
+    page: Page[Activity]
+    totals: Totals
+
+
+def find_activities(user: User, criteria: Mapping[str, Any], number: int, per_page: int) -> ActivityList:
+    """Page ``number`` of the activities ``user`` may see under ``criteria`` (see ``activity_filter``).
+
+    :raises ActivityError: as ``activity_filter``.
+    """
+    stmt = activity_query(user, activity_filter(user, criteria))
+    return ActivityList(paginate(stmt, number, per_page, (selectinload(Activity.community),)), activity_totals(stmt))
 
 
 def export_headers() -> list[str]:
@@ -408,44 +492,56 @@ def export_headers() -> list[str]:
     ]
 
 
-def export_activities(user: User, filters: ActivityFilter, lang: str) -> tuple[list[str], list[list[Any]]]:
-    """Every activity ``user`` may see under ``filters``, as a table; the export is audited.
+class ActivityTable(NamedTuple):
+    """An export: the file's name (without extension), its column headers and rows."""
+
+    filename: str
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+def _export_row(activity: Activity, lang: str) -> list[Any]:
+    street = street_of(activity.community)
+    return [
+        activity.code,
+        activity.held_on,
+        channel_label(activity.channel),
+        kind_label(activity.kind),
+        activity.title,
+        activity.community.code,
+        activity.community.name(lang),
+        street.name(lang) if street else "",
+        activity.place or "",
+        activity.participants,
+        activity.materials,
+        len(activity.services),
+        sum(service.hours for service in activity.services),
+        activity.notes or "",
+    ]
+
+
+def export_activities(user: User, criteria: Mapping[str, Any], lang: str) -> ActivityTable:
+    """Every activity ``user`` may see under ``criteria`` (see ``activity_filter``), as a table; audited.
 
     Names are given in ``lang`` ("zh_Hans" or "en"); labels in the current locale.
+
+    :raises ActivityError: as ``activity_filter``.
     """
+    filters = activity_filter(user, criteria)
     stmt = activity_query(user, filters).options(
         selectinload(Activity.community).selectinload(Region.parent), selectinload(Activity.services)
     )
-    rows = []
-    for activity in db.session.execute(stmt).scalars():
-        street = street_of(activity.community)
-        rows.append(
-            [
-                activity.code,
-                activity.held_on,
-                channel_label(activity.channel),
-                kind_label(activity.kind),
-                activity.title,
-                activity.community.code,
-                activity.community.name(lang),
-                street.name(lang) if street else "",
-                activity.place or "",
-                activity.participants,
-                activity.materials,
-                len(activity.services),
-                sum(service.hours for service in activity.services),
-                activity.notes or "",
-            ]
-        )
+    rows = [_export_row(activity, lang) for activity in db.session.execute(stmt).scalars()]
     record(user, "activity.export", details=filters.as_details(), row_count=len(rows))
-    return export_headers(), rows
+    return ActivityTable(f"activities-{local_today().isoformat()}", export_headers(), rows)
 
 
 # --- posters -----------------------------------------------------------------------
 
 
-def poster_communities(user: User, query: str | None = None) -> Select:
-    """Communities and villages in ``user``'s scope whose name or code contains ``query``, in tree order."""
+def poster_communities(user: User, query: str | None, number: int, per_page: int) -> Page[Region]:
+    """Page ``number`` of the communities and villages in ``user``'s scope whose name or code
+    contains ``query``, in tree order, each with its street loaded."""
     stmt = within_scope(select(Region).where(Region.level.in_(LEAF_LEVELS)), user, Region.id)
     if query and query.strip():
         pattern = _like(query.strip())
@@ -456,11 +552,4 @@ def poster_communities(user: User, query: str | None = None) -> Select:
                 Region.code.ilike(pattern, escape="\\"),
             )
         )
-    return stmt.order_by(Region.path)
-
-
-def region_page(stmt: Select, offset: int, limit: int) -> tuple[int, list[Region]]:
-    """How many regions ``stmt`` finds, and one page of them with their parents."""
-    total = db.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    page = stmt.options(selectinload(Region.parent)).offset(offset).limit(limit)
-    return int(total), list(db.session.execute(page).scalars())
+    return paginate(stmt.order_by(Region.path), number, per_page, (selectinload(Region.parent),))
