@@ -61,7 +61,7 @@ def _filter_form() -> tuple[ActivityFilterForm, dict, dict[str, str]]:
     everywhere = [("", _("Everywhere you are responsible for"))]
     form.community.choices = select_choices(everywhere + _region_choices(regions_in_scope(current_user)))
     form.validate()
-    valid = {field.name: field.data for field in form if field.data and not field.errors}
+    valid = {part.name: part.data for part in form if part.data and not part.errors}
     args = {name: value.isoformat() if isinstance(value, date) else str(value) for name, value in valid.items()}
     return form, valid, args
 
