@@ -32,9 +32,9 @@ from webapp.audit.models import AuditEntry
 from webapp.audit.service import record
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.clock import local_date, local_today, utcnow
-from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.regions.models import LEAF_LEVELS, Region
+from webapp.volunteers.errors import CONFLICT_CODES, InvalidTransition, PhoneError, VolunteerError, VolunteerImportError  # noqa: F401
 from webapp.volunteers.labels import label, labels_of
 from webapp.volunteers.models import (
     ADULT_AGE,
@@ -49,12 +49,11 @@ from webapp.volunteers.models import (
     STATUSES,
     TRANSITIONS,
     Ambassador,
-    InvalidTransition,
     Team,
     Training,
     Volunteer,
 )
-from webapp.volunteers.phones import PhoneError, normalize_phone
+from webapp.volunteers.phones import normalize_phone
 
 #: a birth year is plausible for someone aged YOUNGEST_AGE to OLDEST_AGE this year
 YOUNGEST_AGE, OLDEST_AGE = 8, 100
@@ -62,40 +61,6 @@ YOUNGEST_AGE, OLDEST_AGE = 8, 100
 TEAM_LEVELS = ("street", *LEAF_LEVELS)
 MAX_TRAINING_HOURS = 200
 MAX_IMPORT_ROWS = 5000
-#: error codes answered with 409 Conflict; every other refusal is 422
-CONFLICT_CODES = ("phone_taken", "invalid_transition", "team_exists")
-
-
-class VolunteerError(DomainError):
-    """Input the domain refuses: ``problems`` maps a field to a message code.
-
-    A conflict (a duplicate phone, an impossible status change) is answered 409, anything
-    else 422. For a duplicate phone, ``existing`` is the volunteer already registered with it.
-    """
-
-    def __init__(self, problems: Mapping[str, str], existing: Volunteer | None = None):
-        self.problems = dict(problems)
-        self.existing = existing
-        conflict = any(code in CONFLICT_CODES for code in self.problems.values())
-        super().__init__(fields=self.problems, status=409 if conflict else 422)
-
-    @property
-    def conflict(self) -> bool:
-        return self.status == 409
-
-    def details(self, user: Any) -> dict[str, Any]:
-        # the duplicate's id only to a caller whose scope holds it, so ids elsewhere stay unknown
-        if self.existing is not None and user is not None and region_in_scope(user, self.existing.community):
-            return {"existing_id": self.existing.id}
-        return {}
-
-
-class VolunteerImportError(Exception):
-    """Rows that cannot be imported, as (line number, field, message code); nothing was written."""
-
-    def __init__(self, problems: list[tuple[int, str, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"line {line}: {name}: {code}" for line, name, code in problems))
 
 
 def find_by_phone(phone: str) -> Volunteer | None:
