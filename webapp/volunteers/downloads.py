@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Response
 
 from webapp.exports import table_response
-from webapp.volunteers.service import person_export_table
+from webapp.volunteers.exports import person_export_table
 
 
 def person_download(fmt: str, data: dict[str, Any], volunteer_id: int) -> Response:

@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from webapp.text import is_whole_number, without_control_characters
+from webapp.volunteers.errors import ImportFileError
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 
 #: (key, name): the template's columns, in order
@@ -52,14 +53,6 @@ LIST_SEPARATORS = re.compile(r"[,，、;；/|]+")
 #: a zip that inflates beyond this is not a volunteer list
 MAX_XLSX_INFLATED = 50 * 1024 * 1024
 LOCALES = ("zh_Hans", "en")
-
-
-class ImportFileError(ValueError):
-    """The file itself cannot be read: ``code`` for the message, ``columns`` that are missing."""
-
-    def __init__(self, code: str, columns: Iterable[str] = ()):
-        self.code, self.columns = code, list(columns)
-        super().__init__(code)
 
 
 def _key(text: Any) -> str:

@@ -12,6 +12,7 @@ from webapp.accounts.models import User
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region
+from webapp.volunteers.errors import InvalidTransition
 from webapp.volunteers.phones import mask_phone
 
 STATUSES = ("pending", "active", "inactive", "rejected")
@@ -35,14 +36,6 @@ AVAILABILITY = ("weekdays", "evenings", "weekends", "any_time")
 GENDERS = ("female", "male")
 SOURCES = ("staff", "self", "import", "api")
 ADULT_AGE = 18
-
-
-class InvalidTransition(ValueError):
-    """A status change the volunteer's current status does not allow."""
-
-    def __init__(self, action: str, status: str):
-        self.action, self.status = action, status
-        super().__init__(f"cannot {action} a volunteer who is {status}")
 
 
 class Team(db.Model):

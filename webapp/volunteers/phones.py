@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from webapp.volunteers.errors import PhoneError
+
 #: 11 digits, 1 then 3–9: every mainland mobile network's numbering
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 #: what people type between digits: spaces, dashes, dots, brackets around the country code
 _SEPARATORS = re.compile(r"[\s\-.()\u00a0\u3000]")
-
-
-class PhoneError(ValueError):
-    """Not a mainland mobile number; ``code`` selects the translated message."""
-
-    code = "phone_invalid"
 
 
 def normalize_phone(raw: str | None) -> str:
@@ -27,16 +23,19 @@ def normalize_phone(raw: str | None) -> str:
     """
     text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if len(text) > 20:
-        raise PhoneError(raw)
+        raise PhoneError()
     for prefix in ("+86", "0086", "86"):
         if text.startswith(prefix) and len(text) == len(prefix) + 11:
             text = text[len(prefix) :]
             break
     if not MOBILE_RE.fullmatch(text) or not text.isascii():
-        raise PhoneError(raw)
+        raise PhoneError()
     return text
 
 
 def mask_phone(phone: str) -> str:
     """138****5678: enough to recognize a number, not enough to call it."""
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+
+
+__all__ = ["PhoneError", "mask_phone", "normalize_phone"]
