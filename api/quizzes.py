@@ -17,6 +17,7 @@ from api.schemas import (
 from quizzes import service as quizzes
 from quizzes.models import Draw
 from quizzes.service import Timing
+from webapp.accounts.permissions import public
 from webapp.campaigns import service as campaigns
 from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
 from webapp.learn import service as learn
@@ -88,6 +89,7 @@ def _own_draw(draw_id: str, headers: dict) -> Draw:
 
 
 @blp.get("/quizzes")
+@public
 @blp.response(200, QuizListSchema)
 @errors()
 def list_quizzes() -> dict:
@@ -96,6 +98,7 @@ def list_quizzes() -> dict:
 
 
 @blp.post("/quizzes/<slug>/draws")
+@public
 @limiter.limit(quiz_rate_limit)
 @enrolment_limit
 @blp.arguments(RespondentHeaderSchema, location="headers")
@@ -133,6 +136,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
 
 
 @blp.get("/draws/<draw_id>")
+@public
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, DrawSchema)
@@ -143,6 +147,7 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
 
 
 @blp.post("/draws/<draw_id>/submission")
+@public
 @limiter.limit(quiz_rate_limit)
 @blp.arguments(SubmissionHeaderSchema, location="headers")
 @blp.arguments(SubmissionSchema)
@@ -177,6 +182,7 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
 
 
 @blp.get("/draws/<draw_id>/submission")
+@public
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, ResultSchema)

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from api.docs import errors
 from api.pagination import offset, page_of
 from api.schemas import RegionPageSchema, RegionQuerySchema, RegionSchema
+from webapp.accounts.permissions import public
 from webapp.regions import service as regions
 from webapp.regions.models import Region
 
@@ -14,6 +15,7 @@ blp = Blueprint("api_regions", __name__, description="The region tree: city, dis
 
 
 @blp.get("")
+@public
 @blp.arguments(RegionQuerySchema, location="query")
 @blp.response(200, RegionPageSchema)
 @errors()
@@ -25,6 +27,7 @@ def list_regions(args: dict) -> dict:
 
 
 @blp.get("/<code>")
+@public
 @blp.response(200, RegionSchema)
 @errors((404, "No region has this code"))
 def get_region(code: str) -> Region:
