@@ -16,10 +16,8 @@ from api.schemas import (
 )
 from quizzes import service as quizzes
 from quizzes.models import Draw
-from quizzes.service import Timing
 from webapp.accounts.permissions import public
-from webapp.campaigns import service as campaigns
-from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
+from webapp.extensions import enrolment_limit, limiter, quiz_rate_limit
 from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
@@ -123,16 +121,8 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     community = regions.get_region(body["community"])
     if community is None:
         abort(404)
-    respondent, token = learn.respondent_for(headers.get("token"), community)
-    if quiz.lesson:
-        learn.complete_lesson(respondent, quiz.lesson)
-    activity = campaigns.activity_by_code(body.get("activity"))
-    draw = quizzes.start_draw(
-        _library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
-    )
-    body = _draw_dict(draw, args["lang"], token)  # before the commit expires what it reads
-    db.session.commit()
-    return json_response(body, 201)
+    draw, token = learn.start_quiz(_library(), quiz, community, headers.get("token"), body.get("activity"))
+    return json_response(_draw_dict(draw, args["lang"], token), 201)
 
 
 @blp.get("/draws/<draw_id>")
@@ -175,10 +165,8 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
             raise quizzes.InvalidAnswers()  # the same position twice
         choices[answer["position"]] = answer["choices"]
     submission = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
-    body = _result_dict(draw, submission, args["lang"])
-    db.session.commit()
     count_submission(submission)
-    return json_response(body, 201 if submission.created else 200)
+    return json_response(_result_dict(draw, submission, args["lang"]), 201 if submission.created else 200)
 
 
 @blp.get("/draws/<draw_id>/submission")
