@@ -21,13 +21,13 @@ from content.check import Library
 from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, score_items
 from quizzes.models import Answer, Attempt, Draw
+from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
 from webapp.campaigns.models import Activity
 from webapp.clock import utcnow
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
-from webapp.stats import rollups
 
 
 class QuizError(DomainError):
@@ -124,8 +124,8 @@ def start_draw(
         expires_at=now + (limit or timedelta()) + timing.expiry,
     )
     db.session.add(draw)
-    rollups.record_draw(draw)
-    db.session.flush()  # after record_draw: a new respondent is inserted with its month set
+    quiz_started.send(draw)
+    db.session.flush()  # after the signal: a new respondent is inserted with the month its receivers set
     return draw
 
 
@@ -193,7 +193,7 @@ def submit_draw(
         raise DrawExpired()
     attempt = _scored_attempt(library, draw, results, now, digest, idempotency_key)
     answers = [
-        rollups.AnswerFacts(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
+        AnsweredQuestion(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
         for r in results
     ]
     # Claiming the draw is the first write: a concurrent submission of the same draw waits
@@ -228,7 +228,7 @@ def submit_draw(
             for i, a in enumerate(answers)
         ],
     )
-    rollups.record_attempt(attempt, draw.respondent, answers)
+    quiz_submitted.send(attempt, respondent=draw.respondent, answers=answers)
     return Submission(attempt, True, [(r.chosen, r.correct) for r in results])
 
 

@@ -19,8 +19,8 @@ from webapp.campaigns.service import activity_by_code
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
+from webapp.learn.signals import lesson_completed
 from webapp.regions.models import Region
-from webapp.stats import rollups
 
 #: longer than any token this server issues; anything longer is not looked up
 MAX_TOKEN_LENGTH = 128
@@ -109,7 +109,7 @@ def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | No
             completed_at=now or utcnow(),
         )
         db.session.add(completion)
-        rollups.record_lesson_completion(completion, respondent)
+        lesson_completed.send(completion, respondent=respondent)
 
 
 def start_quiz(
