@@ -17,9 +17,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from content.check import Library
 from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, score_items
+from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
 from webapp.campaigns.models import Activity

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.service import Timing
 from tests.conftest import COMMUNITY
 from webapp.learn import service as learn

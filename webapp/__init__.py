@@ -9,7 +9,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from content.check import load_library
+from quizzes.library import load_library
 from webapp.config import INSTANCE_DIR, check_deployment, from_environment, trusted_hosts
 from webapp.extensions import babel, csrf, db, limiter, migrate
 from webapp.transactions import TransactionalFlask

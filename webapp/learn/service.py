@@ -10,9 +10,9 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
-from content.check import Library
 from quizzes import service as quizzes
 from quizzes.definitions import QuizDefinition
+from quizzes.library import Library
 from quizzes.models import Draw
 from quizzes.service import QuizError, Timing
 from webapp.campaigns.service import activity_by_code

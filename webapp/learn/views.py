@@ -11,8 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.datastructures import MultiDict
 
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.models import Draw
 from webapp.campaigns import service as campaigns
 from webapp.errors import DomainError, on_refusal
