@@ -1,16 +1,21 @@
-"""The quiz service as the site and the API use it: what a hand-in returns."""
+"""The quiz service as the site and the API use it: starting a quiz, and what a hand-in returns."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from quizzes import service as quizzes
 from quizzes.library import Library
+from quizzes.models import Draw
 from quizzes.service import Timing
-from tests.conftest import COMMUNITY
+from tests.conftest import COMMUNITY, csrf_token
+from webapp.extensions import db
 from webapp.learn import service as learn
+from webapp.learn.models import LessonCompletion
 from webapp.regions.service import get_region
 
 TIMING = Timing(submit_grace=timedelta(minutes=1), expiry=timedelta(days=1))
@@ -43,3 +48,17 @@ def test_a_repeated_submission_returns_the_same_attempt(app: Flask, library: Lib
     again = quizzes.submit_draw(library, draw, choices)
     assert not again.created and again.attempt is first.attempt
     assert again.marked == first.marked
+
+
+def test_the_api_and_the_site_start_a_lesson_check_alike(client: FlaskClient, resident: FlaskClient) -> None:
+    """Both faces call learn.start_quiz: the respondent, the lesson read, the draw."""
+    api = client.post("/api/v1/quizzes/check-gas-leak/draws", json={"community": COMMUNITY})
+    assert api.status_code == 201
+    site = resident.post("/quizzes/check-gas-leak/start", data={"csrf_token": csrf_token(resident)})
+    assert site.status_code == 303
+    draws = db.session.execute(select(Draw).order_by(Draw.served_at)).scalars().all()
+    completions = db.session.execute(select(LessonCompletion)).scalars().all()
+    assert [draw.quiz_slug for draw in draws] == ["check-gas-leak"] * 2
+    assert sorted(c.respondent_id for c in completions) == sorted(draw.respondent_id for draw in draws)
+    assert {c.lesson_slug for c in completions} == {"gas-leak"}
+    assert len({draw.respondent_id for draw in draws}) == 2
