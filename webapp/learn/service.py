@@ -127,6 +127,8 @@ def start_quiz(
     respondent, new_token = respondent_for(token, community)
     if quiz.lesson:
         complete_lesson(respondent, quiz.lesson)
-    timing = Timing.from_config(current_app.config)
-    draw = quizzes.start_draw(library, quiz, respondent, community, timing, activity=activity_by_code(activity_code))
+    activity = activity_by_code(activity_code) if activity_code else None
+    draw = quizzes.start_draw(
+        library, quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
+    )
     return draw, new_token

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.datastructures import MultiDict
@@ -196,10 +197,10 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
     return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
 
 
-def _start_afresh(slug: str) -> Callable[[DomainError], tuple[Response | str, int]]:
+def _start_afresh(slug: str) -> Callable[[DomainError], ResponseReturnValue]:
     """How the site answers a refused start: a respondent cookie it did not issue is dropped."""
 
-    def render(error: DomainError) -> tuple[Response | str, int]:
+    def render(error: DomainError) -> ResponseReturnValue:
         if not isinstance(error, learn.RespondentUnknown):
             return render_template("error.html", status=error.status, message=error.message), error.status
         # nothing is made of a cookie we did not issue: it is dropped, and the browser sends
