@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from api.docs import errors
 from api.pagination import offset, page_of
 from api.schemas import LangArgsSchema, LessonPageSchema, LessonQuerySchema, LessonSchema
+from webapp.accounts.permissions import public
 
 PREFIX = "/lessons"
 blp = Blueprint("api_lessons", __name__, description="Lessons in Chinese and English")
@@ -18,6 +19,7 @@ def _catalog():
 
 
 @blp.get("")
+@public
 @blp.arguments(LessonQuerySchema, location="query")
 @blp.response(200, LessonPageSchema)
 @errors()
@@ -29,6 +31,7 @@ def list_lessons(args: dict) -> dict:
 
 
 @blp.get("/<slug>")
+@public
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, LessonSchema)
 @errors((404, "No lesson has this slug"))

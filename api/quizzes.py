@@ -16,9 +16,8 @@ from api.schemas import (
 )
 from quizzes import service as quizzes
 from quizzes.models import Draw
-from quizzes.service import Timing
-from webapp.campaigns import service as campaigns
-from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
+from webapp.accounts.permissions import public
+from webapp.extensions import enrolment_limit, limiter, quiz_rate_limit
 from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
@@ -88,6 +87,7 @@ def _own_draw(draw_id: str, headers: dict) -> Draw:
 
 
 @blp.get("/quizzes")
+@public
 @blp.response(200, QuizListSchema)
 @errors()
 def list_quizzes() -> dict:
@@ -96,6 +96,7 @@ def list_quizzes() -> dict:
 
 
 @blp.post("/quizzes/<slug>/draws")
+@public
 @limiter.limit(quiz_rate_limit)
 @enrolment_limit
 @blp.arguments(RespondentHeaderSchema, location="headers")
@@ -120,19 +121,12 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     community = regions.get_region(body["community"])
     if community is None:
         abort(404)
-    respondent, token = learn.respondent_for(headers.get("token"), community)
-    if quiz.lesson:
-        learn.complete_lesson(respondent, quiz.lesson)
-    activity = campaigns.activity_by_code(body.get("activity"))
-    draw = quizzes.start_draw(
-        _library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
-    )
-    body = _draw_dict(draw, args["lang"], token)  # before the commit expires what it reads
-    db.session.commit()
-    return json_response(body, 201)
+    draw, token = learn.start_quiz(_library(), quiz, community, headers.get("token"), body.get("activity"))
+    return json_response(_draw_dict(draw, args["lang"], token), 201)
 
 
 @blp.get("/draws/<draw_id>")
+@public
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, DrawSchema)
@@ -143,6 +137,7 @@ def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
 
 
 @blp.post("/draws/<draw_id>/submission")
+@public
 @limiter.limit(quiz_rate_limit)
 @blp.arguments(SubmissionHeaderSchema, location="headers")
 @blp.arguments(SubmissionSchema)
@@ -170,13 +165,12 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
             raise quizzes.InvalidAnswers()  # the same position twice
         choices[answer["position"]] = answer["choices"]
     submission = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
-    body = _result_dict(draw, submission, args["lang"])
-    db.session.commit()
     count_submission(submission)
-    return json_response(body, 201 if submission.created else 200)
+    return json_response(_result_dict(draw, submission, args["lang"]), 201 if submission.created else 200)
 
 
 @blp.get("/draws/<draw_id>/submission")
+@public
 @blp.arguments(RespondentHeaderSchema, location="headers")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, ResultSchema)

@@ -65,8 +65,8 @@ from sqlalchemy import MetaData, create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
-from content.check import Library  # noqa: E402
 from quizzes.definitions import QuizDefinition  # noqa: E402
+from quizzes.library import Library  # noqa: E402
 from quizzes.service import Timing  # noqa: E402
 from quizzes.service import _digest as answers_digest  # noqa: E402  (the digest a retry is compared with)
 from webapp.clock import local_month  # noqa: E402

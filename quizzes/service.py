@@ -14,19 +14,20 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from content.check import Library
 from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, score_items
+from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
+from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
 from webapp.campaigns.models import Activity
 from webapp.clock import utcnow
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
-from webapp.stats import rollups
 
 
 class QuizError(DomainError):
@@ -123,8 +124,8 @@ def start_draw(
         expires_at=now + (limit or timedelta()) + timing.expiry,
     )
     db.session.add(draw)
-    rollups.record_draw(draw)
-    db.session.flush()  # after record_draw: a new respondent is inserted with its month set
+    quiz_started.send(draw)
+    db.session.flush()  # after the signal: a new respondent is inserted with the month its receivers set
     return draw
 
 
@@ -145,7 +146,7 @@ def _digest(chosen: Sequence[Sequence[str]]) -> str:
 
 
 class Submission(NamedTuple):
-    #: as stored; a new attempt is an unattached copy of the row just written
+    #: as stored, with its draw and answers
     attempt: Attempt
     #: False when an earlier identical submission (or the same idempotency key) was found
     created: bool
@@ -192,7 +193,7 @@ def submit_draw(
         raise DrawExpired()
     attempt = _scored_attempt(library, draw, results, now, digest, idempotency_key)
     answers = [
-        rollups.AnswerFacts(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
+        AnsweredQuestion(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
         for r in results
     ]
     # Claiming the draw is the first write: a concurrent submission of the same draw waits
@@ -211,7 +212,7 @@ def submit_draw(
     set_committed_value(draw, "submitted_at", now)
     # a plain insert, not the unit of work: the row is written once and never changed
     inserted = db.session.execute(insert(Attempt.__table__).values(draw_id=draw.id, **attempt))
-    attempt = Attempt(id=inserted.inserted_primary_key[0], draw_id=draw.id, **attempt)
+    attempt = _adopt(draw, inserted.inserted_primary_key[0], attempt)
     # one executemany rather than ten tracked objects: answers never change afterwards
     db.session.execute(
         insert(Answer),
@@ -227,7 +228,7 @@ def submit_draw(
             for i, a in enumerate(answers)
         ],
     )
-    rollups.record_attempt(attempt, draw.respondent, answers)
+    quiz_submitted.send(attempt, respondent=draw.respondent, answers=answers)
     return Submission(attempt, True, [(r.chosen, r.correct) for r in results])
 
 
@@ -255,6 +256,17 @@ def _scored_attempt(
         answers_digest=digest,
         idempotency_key=key,
     )
+
+
+def _adopt(draw: Draw, attempt_id: int, columns: Mapping[str, Any]) -> Attempt:
+    """The attempt row just inserted, as the session's own object, without reading it back:
+    it is the draw's attempt, and its answers load from their table when read."""
+    attempt = Attempt(id=attempt_id, draw_id=draw.id, **columns)
+    make_transient_to_detached(attempt)  # as if loaded: nothing of it is written again
+    db.session.add(attempt)
+    set_committed_value(attempt, "draw", draw)
+    set_committed_value(draw, "attempt", attempt)
+    return attempt
 
 
 def _same_or_refuse(stored: Attempt, digest: str) -> Attempt:

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from content.check import Library, load_library
+from quizzes.library import Library, load_library
 from webapp import create_app
 from webapp.config import database_url
 from webapp.extensions import db

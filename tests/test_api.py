@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from content.check import Library
+from quizzes.library import Library
 from quizzes.models import Attempt, Draw
 from tests.conftest import COMMUNITY, PASSWORD
 from webapp.extensions import db

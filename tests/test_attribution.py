@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from content.check import Library
+from quizzes.library import Library
 from quizzes.models import Attempt, Draw
 from tests.conftest import csrf_token
 from webapp.campaigns.models import Activity

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.generate import CITY_CODE, generate, respondent_token
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import EMPTY_DATABASE_KINDS, empty_database, make_app
 from tests.test_rollups import snapshot

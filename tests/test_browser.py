@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from content.check import Library
+from quizzes.library import Library
 from quizzes.models import Attempt
 from tests.browser_support import assert_language_switch, assert_usable_on_a_phone, h1, phone, screenshot
 from tests.conftest import COMMUNITY

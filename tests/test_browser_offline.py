@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from content.check import Library
+from quizzes.library import Library
 from tests.browser_support import h1, phone, screenshot
 from tests.conftest import COMMUNITY
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
-from content.check import Library
+from quizzes.library import Library
 from tests.browser_support import phone, screenshot
 from tests.conftest import PASSWORD
 from tests.test_indicators import person, survey

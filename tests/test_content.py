@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from content.catalog import CONTENT_DIR, load_catalog, render_markdown
-from content.check import Library
 from content.errors import ContentError
 from quizzes.bank import BANK_DIR, load_bank
+from quizzes.library import Library
 
 
 def test_content_check_command_passes(app: Flask) -> None:

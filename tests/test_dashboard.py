@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from content.check import Library
+from quizzes.library import Library
 from tests.conftest import csrf_token
 from tests.test_audit_and_tokens import bearer, token_for
 from tests.test_indicators import person, survey

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from content.check import Library
 from quizzes.engine import AnswerError, DrawnItem, draw_questions, score_items
+from quizzes.library import Library
 
 
 def correct_positions(library: Library, item: DrawnItem) -> list[int]:

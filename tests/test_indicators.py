@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.service import Timing
 from webapp.extensions import db
 from webapp.learn import service as learn

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from content.check import Library
+from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY, CSRF_RE, csrf_token
 from webapp.extensions import db

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
-from content.check import Library
+from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY
 from tests.test_api import assert_error

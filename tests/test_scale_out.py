@@ -19,7 +19,7 @@ import requests
 from flask import Flask
 
 from bench.run import gunicorn
-from content.check import Library
+from quizzes.library import Library
 from tests.conftest import PASSWORD, empty_database, make_app, seeded_app
 from tests.test_audit_and_tokens import bearer, token_for
 from tests.test_dashboard import NOV, age_dashboards

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from content.check import load_library
+from quizzes.library import load_library
 from webapp.config import INSTANCE_DIR, check_deployment, from_environment, trusted_hosts
 from webapp.extensions import babel, csrf, db, limiter, migrate
 from webapp.transactions import TransactionalFlask
@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _keep_rollups()
 
     from webapp.errors import init_errors
     from webapp.ops import init_ops
@@ -97,6 +98,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _keep_rollups() -> None:
+    # quizzes and lessons announce their events; the rollups count them as they happen
+    from webapp.stats.rollups import subscribe
+
+    subscribe()
 
 
 def _register_blueprints(app: Flask) -> None:

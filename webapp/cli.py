@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from content.check import run_check
+from quizzes.library import run_check
 from webapp.accounts import service as accounts
 from webapp.audit import service as audit
 from webapp.errors import message
@@ -96,7 +96,7 @@ def import_regions_command(csv_file: Path) -> None:
 )
 def seed_demo_command(attempts: int) -> None:
     """Create the demo city (marked as demo data) and its plan targets; optionally residents' answers."""
-    from content.check import load_library
+    from quizzes.library import load_library
     from webapp.demo import seed_demo_attempts
     from webapp.stats.targets import seed_demo_targets
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.models import Draw
 from quizzes.service import Timing
 from webapp.clock import local_today, utcnow

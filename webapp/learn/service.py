@@ -10,12 +10,17 @@ from flask import current_app
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
-from quizzes.service import QuizError
+from quizzes import service as quizzes
+from quizzes.definitions import QuizDefinition
+from quizzes.library import Library
+from quizzes.models import Draw
+from quizzes.service import QuizError, Timing
+from webapp.campaigns.service import activity_by_code
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
+from webapp.learn.signals import lesson_completed
 from webapp.regions.models import Region
-from webapp.stats import rollups
 
 #: longer than any token this server issues; anything longer is not looked up
 MAX_TOKEN_LENGTH = 128
@@ -104,4 +109,26 @@ def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | No
             completed_at=now or utcnow(),
         )
         db.session.add(completion)
-        rollups.record_lesson_completion(completion, respondent)
+        lesson_completed.send(completion, respondent=respondent)
+
+
+def start_quiz(
+    library: Library, quiz: QuizDefinition, community: Region, token: str | None, activity_code: str | None = None
+) -> tuple[Draw, str | None]:
+    """The resident holding ``token`` (a new one without it) starts ``quiz`` for ``community``.
+
+    Starting a lesson's check means the lesson was read. ``activity_code`` names the campaign
+    activity whose QR code brought the resident, if any. Returns the draw, and the token of a
+    respondent enrolled now (None when ``token`` led to one).
+
+    :raises RespondentUnknown: ``token`` was not issued here, or no longer leads to anyone.
+    :raises NotACommunity: ``community`` is a larger area than a community or village.
+    """
+    respondent, new_token = respondent_for(token, community)
+    if quiz.lesson:
+        complete_lesson(respondent, quiz.lesson)
+    activity = activity_by_code(activity_code) if activity_code else None
+    draw = quizzes.start_draw(
+        library, quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
+    )
+    return draw, new_token

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.datastructures import MultiDict
 
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.models import Draw
-from quizzes.service import Timing
 from webapp.campaigns import service as campaigns
-from webapp.extensions import db, enrolment_limit, limiter, quiz_rate_limit
+from webapp.errors import DomainError, on_refusal
+from webapp.extensions import enrolment_limit, limiter, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
@@ -187,22 +189,26 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
     community = chosen_community()
     if community is None:
         return render_template("learn/choose_first.html"), 400
-    try:
-        respondent, new_token = learn.respondent_for(request.cookies.get(RESPONDENT_COOKIE), community)
-    except learn.RespondentUnknown:
+    on_refusal(_start_afresh(slug))
+    draw, new_token = learn.start_quiz(
+        library(), quiz, community, request.cookies.get(RESPONDENT_COOKIE), request.cookies.get(ACTIVITY_COOKIE)
+    )
+    response = redirect(url_for(".take_draw", draw_id=draw.id), code=303)
+    return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
+
+
+def _start_afresh(slug: str) -> Callable[[DomainError], ResponseReturnValue]:
+    """How the site answers a refused start: a respondent cookie it did not issue is dropped."""
+
+    def render(error: DomainError) -> ResponseReturnValue:
+        if not isinstance(error, learn.RespondentUnknown):
+            return render_template("error.html", status=error.status, message=error.message), error.status
         # nothing is made of a cookie we did not issue: it is dropped, and the browser sends
         # the same start again without it, as a new resident (whose enrolment is limited)
         g.respondent_unknown = True
-        return redirect(url_for(".start_quiz", slug=slug), code=307)
-    if quiz.lesson:
-        learn.complete_lesson(respondent, quiz.lesson)
-    activity = campaigns.activity_by_code(request.cookies.get(ACTIVITY_COOKIE))
-    draw = quizzes.start_draw(
-        library(), quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
-    )
-    db.session.commit()
-    response = redirect(url_for(".take_draw", draw_id=draw.id), code=303)
-    return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
+        return redirect(url_for(".start_quiz", slug=slug), code=307), 307
+
+    return render
 
 
 def _current_draw(draw_id: str) -> Draw:
@@ -255,7 +261,6 @@ def submit_draw(draw_id: str) -> Response | str:
         return _render_draw(draw, choices, missing)
     key = request.form.get("idempotency_key", "")[:64] or None
     submission = quizzes.submit_draw(library(), draw, choices, idempotency_key=key)
-    db.session.commit()
     count_submission(submission)
     return redirect(url_for(".draw_result", draw_id=draw.id), code=303)
 

@@ -8,9 +8,10 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, or_, select
 
 from webapp.extensions import db
+from webapp.paging import paginate
 from webapp.regions.models import CHILD_LEVELS, LEVELS, Region
 from webapp.text import is_whole_number
 
@@ -128,10 +129,8 @@ def read_regions_csv(text: str) -> list[tuple[int, dict[str, str | None]]]:
     return [(reader.line_num, row) for row in reader]
 
 
-def search_regions(
-    query: str | None = None, levels: Iterable[str] | None = None, offset: int = 0, limit: int = 20
-) -> tuple[list[Region], int]:
-    """Regions whose name (zh or en) or code contains ``query``, in tree order."""
+def matching_regions(query: str | None = None, levels: Iterable[str] | None = None) -> Select:
+    """Regions whose name (zh or en) or code contains ``query`` (at ``levels``), in tree order."""
     stmt = select(Region)
     if query:
         # LIKE wildcards typed by a user are taken literally
@@ -146,9 +145,15 @@ def search_regions(
         )
     if levels:
         stmt = stmt.where(Region.level.in_(list(levels)))
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    items = db.session.execute(stmt.order_by(Region.path).offset(offset).limit(limit)).scalars().all()
-    return list(items), total
+    return stmt.order_by(Region.path)
+
+
+def search_regions(
+    query: str | None = None, levels: Iterable[str] | None = None, limit: int = 20
+) -> tuple[list[Region], int]:
+    """The first ``limit`` regions matching ``query`` (see ``matching_regions``), and how many match."""
+    first = paginate(matching_regions(query, levels), 1, limit)
+    return first.items, first.total
 
 
 def ancestors(region: Region) -> list[Region]:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from content.check import Library
+from quizzes.library import Library
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.models import Region, RegionView

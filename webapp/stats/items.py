@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 
-from content.check import Library
+from quizzes.library import Library
 from webapp.extensions import db
 from webapp.regions.models import Region
 from webapp.stats.figures import Figure, share

@@ -18,9 +18,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import TextClause, delete, exists, func, select, text, update
 
 from quizzes.models import Answer, Attempt, Draw
+from quizzes.signals import quiz_started, quiz_submitted
 from webapp.clock import local_month
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
+from webapp.learn.signals import lesson_completed
 from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, TopicRollup
 from webapp.stats.periods import SCOPES, first_scopes
 
@@ -198,6 +200,13 @@ def record_attempt(attempt: Attempt, respondent: Respondent, answers: Iterable[A
         firsts = _advance(respondent, "last_survey_month", month) if attempt.valid else ()
         increments += survey_increments(facts, firsts)
     _upsert(increments)
+
+
+def subscribe() -> None:
+    """Keep the rollups live: each draw, hand-in and lesson read is counted as it is announced."""
+    quiz_started.connect(record_draw)
+    quiz_submitted.connect(record_attempt)
+    lesson_completed.connect(record_lesson_completion)
 
 
 # --- rebuild ---------------------------------------------------------------------

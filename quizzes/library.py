@@ -1,7 +1,8 @@
-"""Load and validate all content: lessons, the question bank and quiz definitions.
+"""All content, loaded and validated together: lessons, the question bank and quiz definitions.
 
-``python -m content.check`` (and ``flask content check``) prints a summary, or every
-problem with its file, and exits non-zero when anything is broken.
+The library sits with the quizzes, which are built over the lessons; ``content`` itself knows
+nothing of quizzes. ``python -m quizzes.library`` (and ``flask content check``) prints a
+summary, or every problem with its file, and exits non-zero when anything is broken.
 """
 
 from __future__ import annotations
