@@ -26,7 +26,7 @@ from api.timestamps import rfc3339
 from webapp.exports import XLSX_TYPE
 from webapp.extensions import limiter
 
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 DESCRIPTIONS = {
     401: "No valid bearer token",
     403: "The caller's role may not do this",

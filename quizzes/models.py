@@ -8,12 +8,12 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.learn.models import Respondent
 from webapp.regions.models import Region
 
 
-class Draw(db.Model):
+class Draw(Model):
     """The exact questions and option order served to one respondent for one sitting."""
 
     __tablename__ = "draws"
@@ -43,7 +43,7 @@ class Draw(db.Model):
     __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"),)
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     """A scored submission of a draw."""
 
     __tablename__ = "attempts"
@@ -81,7 +81,7 @@ class Attempt(db.Model):
         return self.n_correct / self.n_questions if self.n_questions else 0.0
 
 
-class Answer(db.Model):
+class Answer(Model):
     __tablename__ = "answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)

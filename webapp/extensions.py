@@ -1,5 +1,7 @@
 """Extension instances, created once here and bound to an app in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -27,7 +29,7 @@ def rate_limit_key() -> str:
     from webapp.learn.service import hash_token, is_ours
 
     token = _respondent_token()
-    if is_ours(token):
+    if token is not None and is_ours(token):
         # a digest, not the token: the counts' storage is no place for credentials
         return f"respondent:{hash_token(token)[:32]}"
     return f"addr:{get_remote_address()}"
@@ -59,6 +61,13 @@ def volunteer_signup_rate_limit() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
+
+# the base of every table: Flask-SQLAlchemy's ``db.Model``, which type checkers cannot follow,
+# so they are shown the declarative base it is made from
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask, Response, request, url_for
 
@@ -56,9 +57,8 @@ def _remember_choice(response: Response) -> Response:
 
 def switch_url(lang: str) -> str:
     """This page in another language, keeping its query."""
-    args = request.args.to_dict()
-    args["lang"] = lang
-    return url_for(request.endpoint or "learn.home", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "lang": lang}
+    return url_for(request.endpoint or "learn.home", **values)
 
 
 def init_i18n(app: Flask) -> None:

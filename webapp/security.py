@@ -104,7 +104,7 @@ def init_security(app: Flask) -> None:
 
     # whitenoise serves /static/ itself, with gzip/brotli variants made by the install step,
     # long cache lifetimes (URLs are fingerprinted) and no trip through Flask
-    app.wsgi_app = WhiteNoise(
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app,
         root=str(STATIC_DIR),
         prefix="static/",

@@ -57,4 +57,4 @@ def is_whole_number(value: str | None, max_digits: int = 9) -> bool:
     ``str.isdigit`` also says yes to "²" or "①", which ``int`` then refuses: form and query
     values are checked with this instead, so odd digits are an invalid value, never an error.
     """
-    return bool(value) and value.isascii() and value.isdigit() and len(value) <= max_digits
+    return value is not None and value.isascii() and value.isdigit() and len(value) <= max_digits

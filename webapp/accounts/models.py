@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.regions.models import Region
 
 ROLES = ("resident", "staff", "organizer", "admin")
@@ -19,7 +19,7 @@ SCOPED_ROLES = ("staff", "organizer")
 MIN_PASSWORD_LENGTH = 10
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,7 +62,7 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the API; only its hash is kept."""
 
     __tablename__ = "api_tokens"

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.exceptions import Forbidden, NotFound
 
 from webapp.extensions import db
@@ -86,7 +87,7 @@ def requires(ability: str | None = None) -> Callable[[View], View]:
                 require(current_user, ability)
             return view(*args, **kwargs)
 
-        return declare(ability or SIGNED_IN, checked)
+        return declare(ability or SIGNED_IN, cast(View, checked))
 
     return decorate
 
@@ -110,7 +111,7 @@ def region_in_scope(user: Any, region: Region | None) -> bool:
     return region is not None and (path is None or region.path.startswith(path))
 
 
-def within_scope(stmt: Select, user: Any, region_id_column: ColumnElement) -> Select:
+def within_scope(stmt: Select, user: Any, region_id_column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> Select:
     """Restrict ``stmt`` to rows whose region (via ``region_id_column``) lies in the user's subtree."""
     path = scope_path(user)
     if path is None:

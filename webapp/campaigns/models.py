@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.accounts.models import User
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.regions.models import Region
 from webapp.volunteers.models import Volunteer
 
@@ -18,7 +18,7 @@ CHANNELS = ("community", "enterprise", "school", "rural", "family", "organ", "on
 KINDS = ("talk", "drill", "open_day", "door_to_door", "exhibition", "training", "other")
 
 
-class Activity(db.Model):
+class Activity(Model):
     __tablename__ = "activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Activity(db.Model):
     )
 
 
-class ServiceRecord(db.Model):
+class ServiceRecord(Model):
     """A volunteer's service hours at one activity."""
 
     __tablename__ = "service_records"

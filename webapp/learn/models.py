@@ -8,11 +8,11 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.regions.models import Region
 
 
-class Respondent(db.Model):
+class Respondent(Model):
     """Someone answering anonymously, known only by a random token they hold."""
 
     __tablename__ = "respondents"
@@ -33,7 +33,7 @@ class Respondent(db.Model):
     __table_args__ = (Index("ix_respondents_community_id", "community_id"),)
 
 
-class LessonCompletion(db.Model):
+class LessonCompletion(Model):
     """A respondent finished reading a lesson (counts for education reach)."""
 
     __tablename__ = "lesson_completions"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import TypeGuard
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
@@ -42,8 +43,8 @@ def _signer() -> Signer:
     return Signer(keys, salt="respondent-token", digest_method=hashlib.sha256)
 
 
-def _well_formed(token: str | None) -> bool:
-    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii()
+def _well_formed(token: str | None) -> TypeGuard[str]:
+    return token is not None and 0 < len(token) <= MAX_TOKEN_LENGTH and token.isascii()
 
 
 def is_ours(token: str | None) -> bool:

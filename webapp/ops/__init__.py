@@ -30,7 +30,7 @@ def init_ops(app: Flask) -> None:
         # a request dispatched by hand (no request_started signal) has no start and no id
         started = g.get("request_started")
         seconds = perf_counter() - started if started is not None else 0.0
-        req = request._get_current_object()  # type: ignore[attr-defined]  (one proxy lookup, not six)
+        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not six
         endpoint = req.url_rule.endpoint if req.url_rule else None
         metrics.observe_request(endpoint, response.status_code, seconds)
         log_request(access, req, endpoint, response.status_code, seconds, with_address)

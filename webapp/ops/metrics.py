@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -65,8 +65,8 @@ class Metrics:
             registry=registry,
         )
         # labelled children, looked up once: the hot path is one dict lookup, an inc and an observe
-        self._request_children: dict[tuple[str, int], object] = {}
-        self._latency_children: dict[str, object] = {}
+        self._request_children: dict[tuple[str, int], Any] = {}
+        self._latency_children: dict[str, Any] = {}
 
     def observe_request(self, endpoint: str | None, status: int, seconds: float) -> None:
         endpoint = endpoint or UNMATCHED

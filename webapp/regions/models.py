@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 
 LEVELS = ("city", "district", "street", "community", "village")
 #: the level a child must have, by its parent's level
@@ -30,7 +30,7 @@ class RegionNames:
         return self.level in LEAF_LEVELS
 
 
-class Region(RegionNames, db.Model):
+class Region(RegionNames, Model):
     __tablename__ = "regions"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,11 +14,11 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.regions.models import Region
 
 
-class SurveyRollup(db.Model):
+class SurveyRollup(Model):
     __tablename__ = "survey_rollups"
 
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
@@ -37,7 +37,7 @@ class SurveyRollup(db.Model):
     invalid: Mapped[int] = mapped_column(default=0)
 
 
-class TopicRollup(db.Model):
+class TopicRollup(Model):
     """Answers per topic in the same first attempts as the awareness rate."""
 
     __tablename__ = "topic_rollups"
@@ -50,7 +50,7 @@ class TopicRollup(db.Model):
     correct: Mapped[int] = mapped_column(default=0)
 
 
-class QuestionRollup(db.Model):
+class QuestionRollup(Model):
     """Item analysis per question, over each respondent's first valid survey of the month."""
 
     __tablename__ = "question_rollups"
@@ -66,7 +66,7 @@ class QuestionRollup(db.Model):
     total_sum_correct: Mapped[float] = mapped_column(default=0.0)
 
 
-class OptionRollup(db.Model):
+class OptionRollup(Model):
     """How often each option was chosen, to find the most common wrong answer."""
 
     __tablename__ = "option_rollups"
@@ -78,7 +78,7 @@ class OptionRollup(db.Model):
     chosen: Mapped[int] = mapped_column(default=0)
 
 
-class ReachRollup(db.Model):
+class ReachRollup(Model):
     """Distinct respondents active (started a quiz or finished a lesson) and reached
     (finished a lesson or handed in a quiz), first in the scope."""
 
@@ -91,7 +91,7 @@ class ReachRollup(db.Model):
     reached: Mapped[int] = mapped_column(default=0)
 
 
-class Target(db.Model):
+class Target(Model):
     """A plan's target for one indicator in one region and period; children inherit it."""
 
     __tablename__ = "targets"
@@ -112,7 +112,7 @@ class Target(db.Model):
     __table_args__ = (UniqueConstraint("region_id", "indicator", "period", name="uq_target"),)
 
 
-class DashboardSnapshot(db.Model):
+class DashboardSnapshot(Model):
     """A dashboard's figures as last read, one copy for every worker and machine.
 
     Kept for DASHBOARD_MAX_AGE_SECONDS, then read anew by whichever request comes next.

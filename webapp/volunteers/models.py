@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.accounts.models import User
 from webapp.clock import utcnow
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.regions.models import Region
 from webapp.volunteers.errors import InvalidTransition
 from webapp.volunteers.phones import mask_phone
@@ -38,7 +38,7 @@ SOURCES = ("staff", "self", "import", "api")
 ADULT_AGE = 18
 
 
-class Team(db.Model):
+class Team(Model):
     """A volunteer service team (志愿服务队) of a community or a street."""
 
     __tablename__ = "volunteer_teams"
@@ -53,7 +53,7 @@ class Team(db.Model):
     __table_args__ = (Index("ix_volunteer_teams_region_id", "region_id"),)
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     __tablename__ = "volunteers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,7 +122,7 @@ class Volunteer(db.Model):
             self.decided_at, self.decided_by = now or utcnow(), by
 
 
-class Training(db.Model):
+class Training(Model):
     __tablename__ = "volunteer_trainings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,7 +137,7 @@ class Training(db.Model):
     __table_args__ = (Index("ix_volunteer_trainings_volunteer_id", "volunteer_id"),)
 
 
-class Ambassador(db.Model):
+class Ambassador(Model):
     """The one fire-safety ambassador (宣传大使) of a community; designating another replaces them."""
 
     __tablename__ = "ambassadors"
