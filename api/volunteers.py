@@ -28,7 +28,6 @@ from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.urls import MAX_ID
 from webapp.volunteers import listing
 from webapp.volunteers import service as volunteers
-from webapp.volunteers.bounds import COURSE_LENGTH, NAME_LENGTH, NOTES_LENGTH, PHONE_TYPED_LENGTH, TEAM_NAME_LENGTH
 from webapp.volunteers.downloads import person_download
 from webapp.volunteers.models import (
     AVAILABILITY,
@@ -42,6 +41,7 @@ from webapp.volunteers.models import (
     Volunteer,
 )
 from webapp.volunteers.service import MAX_TRAINING_HOURS, OLDEST_AGE, YOUNGEST_AGE, VolunteerError
+from webapp.volunteers.validation import MAX_COURSE, MAX_GUARDIAN_NAME, MAX_NAME, MAX_NOTES, MAX_TEAM_NAME
 
 PREFIX = ""
 blp = Blueprint(
@@ -50,7 +50,7 @@ blp = Blueprint(
 
 ID = validate.Range(min=1, max=MAX_ID)
 CODE = validate.Length(min=1, max=32)
-NAME = validate.Length(min=1, max=NAME_LENGTH)
+NAME = validate.Length(min=1, max=MAX_NAME)
 
 
 # --- schemas -----------------------------------------------------------------------
@@ -98,7 +98,7 @@ class VolunteerSummarySchema(Schema):
 
 class TrainingSchema(Schema):
     id = fields.Integer(dump_only=True)
-    course = Text(required=True, validate=validate.Length(min=1, max=COURSE_LENGTH))
+    course = Text(required=True, validate=validate.Length(min=1, max=MAX_COURSE))
     # 0 passes here and is refused by the service, whose code (hours_invalid) the answer names
     hours = fields.Float(
         required=True, validate=validate.Range(min=0, max=MAX_TRAINING_HOURS, error=MESSAGES["hours_invalid"])
@@ -132,7 +132,7 @@ class VolunteerPageSchema(PageSchema):
 
 class VolunteerInputSchema(Schema):
     name = Text(required=True, validate=NAME)
-    phone = Text(required=True, validate=validate.Length(min=1, max=PHONE_TYPED_LENGTH))
+    phone = Text(required=True, validate=validate.Length(min=1, max=30))
     community = Text(required=True, validate=CODE, metadata={"description": "community or village code"})
     gender = Text(allow_none=True, validate=validate.OneOf(GENDERS))
     birth_year = fields.Integer(
@@ -148,16 +148,16 @@ class VolunteerInputSchema(Schema):
     consent = fields.Boolean(
         metadata={"description": "the volunteer agreed to the use of these details; required to register"}
     )
-    guardian_name = Text(allow_none=True, validate=validate.Length(max=NAME_LENGTH))
+    guardian_name = Text(allow_none=True, validate=validate.Length(max=MAX_GUARDIAN_NAME))
     guardian_consent = fields.Boolean(metadata={"description": "under 18: the guardian agreed"})
-    notes = Text(multiline=True, allow_none=True, validate=validate.Length(max=NOTES_LENGTH))
+    notes = Text(multiline=True, allow_none=True, validate=validate.Length(max=MAX_NOTES))
 
 
 class VolunteerPatchSchema(VolunteerInputSchema):
     """Any of the input fields; those left out keep their values."""
 
     name = Text(validate=NAME)
-    phone = Text(validate=validate.Length(min=1, max=PHONE_TYPED_LENGTH))
+    phone = Text(validate=validate.Length(min=1, max=30))
     community = Text(validate=CODE, metadata={"description": "community or village code"})
 
 
@@ -179,7 +179,7 @@ class PersonExportArgsSchema(Schema):
 
 class TeamSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=validate.Length(min=1, max=TEAM_NAME_LENGTH))
+    name = Text(required=True, validate=validate.Length(min=1, max=MAX_TEAM_NAME))
     region = Text(required=True, validate=CODE, metadata={"description": "street, community or village code"})
     region_name = Text(dump_only=True)
     size = fields.Integer(dump_only=True, metadata={"description": "volunteers in the team"})

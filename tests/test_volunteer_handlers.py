@@ -11,9 +11,9 @@ from tests.conftest import COMMUNITY, csrf_token
 from tests.test_volunteers import audit_entries, make_volunteer
 from tests.test_volunteers_api import assert_error, bearer  # noqa: F401 (a fixture)
 from webapp.extensions import db
-from webapp.volunteers.bounds import COURSE_LENGTH, NAME_LENGTH, TEAM_NAME_LENGTH
 from webapp.volunteers.models import Training, Volunteer
 from webapp.volunteers.service import MAX_TRAINING_HOURS
+from webapp.volunteers.validation import MAX_COURSE, MAX_GUARDIAN_NAME, MAX_NAME, MAX_TEAM_NAME
 
 PHONE = "13812345678"
 #: the messages of hours_invalid, community_unknown and team_region_level, as the pages say them
@@ -44,10 +44,10 @@ def test_training_hours_over_the_service_limit_are_refused_by_the_schema(client:
 
 def test_the_documented_lengths_are_the_services(client: FlaskClient) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
-    assert _schema(spec, "VolunteerInput")["name"]["maxLength"] == NAME_LENGTH
-    assert _schema(spec, "VolunteerInput")["guardian_name"]["maxLength"] == NAME_LENGTH
-    assert _schema(spec, "Training")["course"]["maxLength"] == COURSE_LENGTH
-    assert _schema(spec, "Team")["name"]["maxLength"] == TEAM_NAME_LENGTH
+    assert _schema(spec, "VolunteerInput")["name"]["maxLength"] == MAX_NAME
+    assert _schema(spec, "VolunteerInput")["guardian_name"]["maxLength"] == MAX_GUARDIAN_NAME
+    assert _schema(spec, "Training")["course"]["maxLength"] == MAX_COURSE
+    assert _schema(spec, "Team")["name"]["maxLength"] == MAX_TEAM_NAME
 
 
 # --- an unknown area is refused, never widened -----------------------------------------

@@ -27,8 +27,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from webapp.errors import MESSAGES
 from webapp.forms import Form, select_choices
 from webapp.text import is_whole_number
-from webapp.volunteers.bounds import COURSE_LENGTH, NAME_LENGTH, NOTES_LENGTH, PHONE_TYPED_LENGTH, TEAM_NAME_LENGTH
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
+from webapp.volunteers.validation import MAX_COURSE, MAX_GUARDIAN_NAME, MAX_NAME, MAX_NOTES, MAX_TEAM_NAME
 
 NONE_CHOSEN = [("", "—")]
 
@@ -53,8 +53,8 @@ class LocalDateField(DateField):
 def _phone_field() -> StringField:
     return StringField(
         _l("Mobile phone"),
-        validators=[Length(max=PHONE_TYPED_LENGTH)],
-        render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": PHONE_TYPED_LENGTH},
+        validators=[Length(max=30)],
+        render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": 30},
     )
 
 
@@ -69,8 +69,8 @@ def _birth_year_field() -> StringField:
 class _PersonForm(Form):
     name = StringField(
         _l("Name"),
-        validators=[Length(max=NAME_LENGTH)],
-        render_kw={"maxlength": NAME_LENGTH, "autocomplete": "name"},
+        validators=[Length(max=MAX_NAME)],
+        render_kw={"maxlength": MAX_NAME, "autocomplete": "name"},
     )
     phone = _phone_field()
     gender = SelectField(
@@ -83,7 +83,7 @@ class _PersonForm(Form):
         _l("Usually available"), choices=select_choices(NONE_CHOSEN + list(AVAILABILITY_LABELS.items())), default=""
     )
     guardian_name = StringField(
-        _l("Guardian's name"), validators=[Length(max=NAME_LENGTH)], render_kw={"maxlength": NAME_LENGTH}
+        _l("Guardian's name"), validators=[Length(max=MAX_GUARDIAN_NAME)], render_kw={"maxlength": MAX_GUARDIAN_NAME}
     )
     guardian_consent = BooleanField(_l("The guardian agrees to this registration"))
 
@@ -107,7 +107,7 @@ class VolunteerForm(_PersonForm):
 
     community = SelectField(_l("Community"))
     team = SelectField(_l("Team (optional)"), validators=[Optional()], default="")
-    notes = TextAreaField(_l("Notes for staff (optional)"), validators=[Length(max=NOTES_LENGTH)])
+    notes = TextAreaField(_l("Notes for staff (optional)"), validators=[Length(max=MAX_NOTES)])
     consent = BooleanField(_l("The volunteer agreed that we keep and use these details to organize volunteer work"))
 
     def volunteer_data(self) -> dict[str, Any]:
@@ -136,7 +136,7 @@ class SignupForm(_PersonForm):
 
 
 class TrainingForm(Form):
-    course = StringField(_l("Course"), validators=[Length(max=COURSE_LENGTH)], render_kw={"maxlength": COURSE_LENGTH})
+    course = StringField(_l("Course"), validators=[Length(max=MAX_COURSE)], render_kw={"maxlength": MAX_COURSE})
     hours = StringField(
         _l("Hours"),
         validators=[Regexp(r"^\d{1,3}(\.\d{1,2})?$", message=_l("Enter the hours as a number, e.g. 2 or 1.5."))],
@@ -147,9 +147,7 @@ class TrainingForm(Form):
 
 
 class TeamForm(Form):
-    name = StringField(
-        _l("Team name"), validators=[Length(max=TEAM_NAME_LENGTH)], render_kw={"maxlength": TEAM_NAME_LENGTH}
-    )
+    name = StringField(_l("Team name"), validators=[Length(max=MAX_TEAM_NAME)], render_kw={"maxlength": MAX_TEAM_NAME})
     #: the choices are the streets and communities in the user's scope
     region = SelectField(
         _l("Belongs to (street or community)"), validators=[DataRequired(message=MESSAGES["team_region_level"])]

@@ -365,37 +365,32 @@ def create_team() -> Response | tuple[str, int]:
 # --- import --------------------------------------------------------------------------
 
 
+def _render_import(form: ImportForm, error: DomainError | None = None) -> str:
+    """The import page; a refused file lists every faulty line (the file's own faults on line 1)."""
+    names = {key: str(name) for key, name in importer.COLUMNS}
+    faults = error.problems if isinstance(error, volunteers.VolunteerImportError) else []
+    missing = getattr(error, "columns", [])
+    return render_template(
+        "volunteers/import.html",
+        form=form,
+        problems=[(line, names.get(field, ""), message(code)) for line, field, code in faults],
+        missing=[name for key, name in names.items() if key in missing],
+        columns=importer.COLUMNS,
+        required=importer.REQUIRED,
+    )
+
+
 @bp.route("/staff/volunteers/import", methods=["GET", "POST"])
 @requires("volunteers.write")
 def import_file() -> Response | tuple[str, int]:
     form = ImportForm()
-    problems: list[tuple[int, str, str]] = []
-    missing: list[str] = []
+    on_refusal(lambda error: _render_import(form, error))
     if form.validate_on_submit():
         upload = form.file.data
-        # the file's refusals are not DomainErrors yet: this page lists them line by line itself
-        try:
-            rows = importer.read_file(upload.filename or "", upload.read())
-            added = volunteers.import_volunteers(rows, _me())
-        except importer.ImportFileError as exc:
-            problems = [(1, "", message(exc.code))]
-            missing = [str(name) for key, name in importer.COLUMNS if key in exc.columns]
-        except volunteers.VolunteerImportError as exc:
-            names = {key: str(name) for key, name in importer.COLUMNS}
-            problems = [(line, names.get(field, ""), message(code)) for line, field, code in exc.problems]
-        else:
-            flash(ngettext("%(num)s volunteer imported.", "%(num)s volunteers imported.", len(added)))
-            return redirect(url_for(".index"), code=303)
-    page = render_template(
-        "volunteers/import.html",
-        form=form,
-        problems=problems,
-        missing=missing,
-        columns=importer.COLUMNS,
-        required=importer.REQUIRED,
-    )
-    # a refused file answers 422, which rolls back whatever the import had begun
-    return page, 422 if problems or form.errors else 200
+        added = volunteers.import_file(upload.filename or "", upload.read(), _me())
+        flash(ngettext("%(num)s volunteer imported.", "%(num)s volunteers imported.", len(added)))
+        return redirect(url_for(".index"), code=303)
+    return _render_import(form), 422 if form.errors else 200
 
 
 @bp.get("/staff/volunteers/import/template.csv")
