@@ -13,19 +13,20 @@ from flask import Response, abort
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound
 
-from api.auth import api_user, token_required
+from api.auth import api_user, requires_token
 from api.docs import BINARY, errors, export_responses
 from api.pagination import page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
 from api.timestamps import DateTime
-from webapp.accounts.permissions import region_in_scope, require
-from webapp.errors import json_error, message
+from webapp.accounts.permissions import find_region
+from webapp.errors import MESSAGES
 from webapp.exports import FORMATS, XLSX_TYPE, table_response
-from webapp.extensions import db
-from webapp.regions import service as regions
-from webapp.regions.models import Region
+from webapp.paging import paginate
+from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.urls import MAX_ID
+from webapp.volunteers import listing
 from webapp.volunteers import service as volunteers
 from webapp.volunteers.downloads import person_download
 from webapp.volunteers.models import (
@@ -39,7 +40,8 @@ from webapp.volunteers.models import (
     Team,
     Volunteer,
 )
-from webapp.volunteers.service import VolunteerError, VolunteerFilter
+from webapp.volunteers.service import MAX_TRAINING_HOURS, OLDEST_AGE, YOUNGEST_AGE, VolunteerError
+from webapp.volunteers.validation import MAX_COURSE, MAX_GUARDIAN_NAME, MAX_NAME, MAX_NOTES, MAX_TEAM_NAME
 
 PREFIX = ""
 blp = Blueprint(
@@ -48,6 +50,7 @@ blp = Blueprint(
 
 ID = validate.Range(min=1, max=MAX_ID)
 CODE = validate.Length(min=1, max=32)
+NAME = validate.Length(min=1, max=MAX_NAME)
 
 
 # --- schemas -----------------------------------------------------------------------
@@ -60,7 +63,7 @@ class VolunteerQuerySchema(PageArgsSchema):
     skill = Text(validate=validate.OneOf(SKILLS))
     trained = fields.Boolean(metadata={"description": "true: at least one training; false: none"})
     q = Text(
-        validate=validate.Length(max=50),
+        validate=validate.Length(max=listing.SEARCH_LENGTH),
         metadata={
             "description": "part of the name, or the phone's last 4 digits; a whole number only for roles that see "
             "whole numbers (others get 422). Every search by phone digits is written to the audit log"
@@ -95,8 +98,11 @@ class VolunteerSummarySchema(Schema):
 
 class TrainingSchema(Schema):
     id = fields.Integer(dump_only=True)
-    course = Text(required=True, validate=validate.Length(min=1, max=100))
-    hours = fields.Float(required=True, validate=validate.Range(min=0, max=1000))
+    course = Text(required=True, validate=validate.Length(min=1, max=MAX_COURSE))
+    # 0 passes here and is refused by the service, whose code (hours_invalid) the answer names
+    hours = fields.Float(
+        required=True, validate=validate.Range(min=0, max=MAX_TRAINING_HOURS, error=MESSAGES["hours_invalid"])
+    )
     held_on = fields.Date(required=True)
     certified = fields.Boolean(load_default=False)
 
@@ -125,11 +131,16 @@ class VolunteerPageSchema(PageSchema):
 
 
 class VolunteerInputSchema(Schema):
-    name = Text(required=True, validate=validate.Length(min=1, max=50))
+    name = Text(required=True, validate=NAME)
     phone = Text(required=True, validate=validate.Length(min=1, max=30))
     community = Text(required=True, validate=CODE, metadata={"description": "community or village code"})
     gender = Text(allow_none=True, validate=validate.OneOf(GENDERS))
-    birth_year = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1000, max=9999))
+    birth_year = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1000, max=9999),
+        metadata={"description": f"four digits, of someone aged {YOUNGEST_AGE} to {OLDEST_AGE} this year"},
+    )
     team_id = fields.Integer(strict=True, allow_none=True, validate=ID)
     skills = fields.List(Text(validate=validate.OneOf(SKILLS)), validate=validate.Length(max=20))
     languages = fields.List(Text(validate=validate.OneOf(LANGUAGES)), validate=validate.Length(max=20))
@@ -137,15 +148,15 @@ class VolunteerInputSchema(Schema):
     consent = fields.Boolean(
         metadata={"description": "the volunteer agreed to the use of these details; required to register"}
     )
-    guardian_name = Text(allow_none=True, validate=validate.Length(max=50))
+    guardian_name = Text(allow_none=True, validate=validate.Length(max=MAX_GUARDIAN_NAME))
     guardian_consent = fields.Boolean(metadata={"description": "under 18: the guardian agreed"})
-    notes = Text(multiline=True, allow_none=True, validate=validate.Length(max=1000))
+    notes = Text(multiline=True, allow_none=True, validate=validate.Length(max=MAX_NOTES))
 
 
 class VolunteerPatchSchema(VolunteerInputSchema):
     """Any of the input fields; those left out keep their values."""
 
-    name = Text(validate=validate.Length(min=1, max=50))
+    name = Text(validate=NAME)
     phone = Text(validate=validate.Length(min=1, max=30))
     community = Text(validate=CODE, metadata={"description": "community or village code"})
 
@@ -168,7 +179,7 @@ class PersonExportArgsSchema(Schema):
 
 class TeamSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=MAX_TEAM_NAME))
     region = Text(required=True, validate=CODE, metadata={"description": "street, community or village code"})
     region_name = Text(dump_only=True)
     size = fields.Integer(dump_only=True, metadata={"description": "volunteers in the team"})
@@ -192,43 +203,15 @@ class AmbassadorSchema(Schema):
 # --- helpers -------------------------------------------------------------------------
 
 
-def refusal(error: VolunteerError) -> Response:
-    """A VolunteerError in the API's error shape: 409 for conflicts, else 422, per-field messages.
+def _region(field: str, code: str | None) -> Region:
+    """The region ``code`` names in the caller's scope; one outside it is refused like an unknown one.
 
-    A duplicate phone names the existing volunteer's id only to a caller whose scope holds it.
+    :raises VolunteerError: ``field`` — community_unknown.
     """
-    problems = error.problems
-    fields_: dict[str, Any] = {name: [message(code)] for name, code in problems.items()}
-    if error.existing is not None and region_in_scope(api_user(), error.existing.community):
-        fields_["existing_id"] = error.existing.id
-    code = next(iter(problems.values())) if len(problems) == 1 else "unprocessable"
-    return json_error(409 if error.conflict else 422, code, fields_)
-
-
-def _invalid(name: str, code: str) -> Response:
-    return json_error(422, code, {name: [message(code)]})
-
-
-def _filters(args: dict) -> VolunteerFilter | Response:
-    region = None
-    if args.get("region"):
-        region = regions.get_region(args["region"])
-        if region is None:
-            return _invalid("region", "community_unknown")
-    return VolunteerFilter(
-        region=region,
-        team_id=args.get("team"),
-        status=args.get("status"),
-        skill=args.get("skill"),
-        trained=args.get("trained"),
-        q=args.get("q"),
-    )
-
-
-def _community(code: str | None) -> Region | None:
-    """The region with ``code`` if it lies in the API user's scope."""
-    region = regions.get_region(code) if code else None
-    return region if region is not None and region_in_scope(api_user(), region) else None
+    try:
+        return find_region(api_user(), code)
+    except NotFound:
+        raise VolunteerError({field: "community_unknown"}) from None
 
 
 def _summary(volunteer: Volunteer, hours: dict[int, float], ambassadors: set[int]) -> dict[str, Any]:
@@ -293,7 +276,7 @@ def _current_data(volunteer: Volunteer) -> dict[str, Any]:
 
 
 @blp.get("/volunteers")
-@token_required
+@requires_token("volunteers.read")
 @blp.arguments(VolunteerQuerySchema, location="query")
 @blp.response(200, VolunteerPageSchema)
 @errors(
@@ -302,26 +285,16 @@ def _current_data(volunteer: Volunteer) -> dict[str, Any]:
     (422, "Invalid filter; `fields.q` for a phone search the role may not make"),
     bearer=True,
 )
-def list_volunteers(args: dict) -> dict | Response:
+def list_volunteers(args: dict) -> dict:
     """Volunteers in the caller's area, newest first; phones are always masked here."""
-    user = api_user()
-    require(user, "volunteers.read")
-    filters = _filters(args)
-    if isinstance(filters, Response):
-        return filters
-    try:
-        items, total = volunteers.list_volunteers(user, filters, args["page"], args["per_page"])
-    except VolunteerError as exc:
-        db.session.commit()  # the refused search's audit entry
-        return refusal(exc)
-    db.session.commit()  # the audit entry of a search by phone digits
-    ids = [v.id for v in items]
-    hours, ambassadors = volunteers.service_hours(ids), volunteers.ambassador_ids(ids)
-    return page_of([_summary(v, hours, ambassadors) for v in items], total, args["page"], args["per_page"])
+    found = listing.list_volunteers(api_user(), args, args["page"], args["per_page"])
+    page = found.page
+    items = [_summary(v, found.hours, found.ambassadors) for v in page.items]
+    return page_of(items, page.total, page.number, page.per_page)
 
 
 @blp.post("/volunteers")
-@token_required
+@requires_token("volunteers.write")
 @blp.arguments(VolunteerInputSchema)
 @blp.response(201, VolunteerSchema)
 @errors(
@@ -331,24 +304,14 @@ def list_volunteers(args: dict) -> dict | Response:
     (422, "Invalid input, per field"),
     bearer=True,
 )
-def create_volunteer(body: dict) -> dict | Response:
+def create_volunteer(body: dict) -> dict:
     """Register a volunteer; active at once. Consent is required, and a guardian's under 18."""
-    user = api_user()
-    require(user, "volunteers.write")
-    community = _community(body.pop("community"))
-    if community is None:
-        return _invalid("community", "community_unknown")
-    try:
-        volunteer = volunteers.register_volunteer(body, community, "api", user)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return refusal(exc)
-    db.session.commit()
-    return _detail(volunteer)
+    community = _region("community", body.pop("community"))
+    return _detail(volunteers.register_volunteer(body, community, "api", api_user()))
 
 
 @blp.get("/volunteers/export")
-@token_required
+@requires_token("volunteers.export")
 @blp.arguments(ExportQuerySchema, location="query")
 @blp.doc(
     responses=export_responses("the filtered list as a file; phones whole for staff and admins, masked for organizers")
@@ -361,22 +324,12 @@ def create_volunteer(body: dict) -> dict | Response:
 )
 def export_volunteers(args: dict) -> Response:
     """The filtered list as CSV or XLSX; every export is written to the audit log."""
-    user = api_user()
-    require(user, "volunteers.export")
-    filters = _filters(args)
-    if isinstance(filters, Response):
-        return filters
-    try:
-        table = volunteers.export_volunteers(user, filters, args["format"])
-    except VolunteerError as exc:
-        db.session.commit()
-        return refusal(exc)
-    db.session.commit()
+    table = listing.export_table(api_user(), args, args["format"])
     return table_response(args["format"], "volunteers", table.headers, table.rows)
 
 
 @blp.get("/volunteers/<int:volunteer_id>")
-@token_required
+@requires_token("volunteers.read")
 @blp.response(200, VolunteerSchema)
 @errors(
     (401, "No valid bearer token"),
@@ -387,15 +340,12 @@ def export_volunteers(args: dict) -> Response:
 def get_volunteer(volunteer_id: int) -> dict:
     """One volunteer; `phone` is whole for staff and admins (audited), null for organizers."""
     user = api_user()
-    require(user, "volunteers.read")
     volunteer = volunteers.get_volunteer(user, volunteer_id)
-    phone = volunteers.view_whole_phone(user, volunteer)
-    db.session.commit()
-    return _detail(volunteer, phone)
+    return _detail(volunteer, volunteers.view_whole_phone(user, volunteer))
 
 
 @blp.patch("/volunteers/<int:volunteer_id>")
-@token_required
+@requires_token("volunteers.write")
 @blp.arguments(VolunteerPatchSchema)
 @blp.response(200, VolunteerSchema)
 @errors(
@@ -406,26 +356,17 @@ def get_volunteer(volunteer_id: int) -> dict:
     (422, "Invalid input, per field"),
     bearer=True,
 )
-def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
+def update_volunteer(body: dict, volunteer_id: int) -> dict:
     """Change some of a volunteer's details; fields left out keep their values."""
     user = api_user()
-    require(user, "volunteers.write")
     volunteer = volunteers.get_volunteer(user, volunteer_id)
     data = {**_current_data(volunteer), **body}
-    community = _community(data.pop("community"))
-    if community is None:
-        return _invalid("community", "community_unknown")
-    try:
-        volunteers.update_volunteer(volunteer, data, community, user)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return refusal(exc)
-    db.session.commit()
+    volunteers.update_volunteer(volunteer, data, _region("community", data.pop("community")), user)
     return _detail(volunteer)
 
 
 @blp.post("/volunteers/<int:volunteer_id>/status")
-@token_required
+@requires_token("volunteers.write")
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, VolunteerSchema)
 @errors(
@@ -436,22 +377,16 @@ def update_volunteer(body: dict, volunteer_id: int) -> dict | Response:
     bearer=True,
     operation_id="changeVolunteerStatus",
 )
-def change_status(body: dict, volunteer_id: int) -> dict | Response:
+def change_status(body: dict, volunteer_id: int) -> dict:
     """Approve or reject a self-registration, deactivate or reactivate a volunteer."""
     user = api_user()
-    require(user, "volunteers.write")
     volunteer = volunteers.get_volunteer(user, volunteer_id)
-    try:
-        volunteers.change_status(volunteer, body["action"], user)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return refusal(exc)
-    db.session.commit()
+    volunteers.change_status(volunteer, body["action"], user)
     return _detail(volunteer)
 
 
 @blp.post("/volunteers/<int:volunteer_id>/trainings")
-@token_required
+@requires_token("volunteers.write")
 @blp.arguments(TrainingSchema)
 @blp.response(201, TrainingSchema)
 @errors(
@@ -465,21 +400,12 @@ def change_status(body: dict, volunteer_id: int) -> dict | Response:
 def add_training(body: dict, volunteer_id: int) -> Any:
     """Record a training (course, hours, date, certificate)."""
     user = api_user()
-    require(user, "volunteers.write")
     volunteer = volunteers.get_volunteer(user, volunteer_id)
-    try:
-        training = volunteers.add_training(
-            volunteer, body["course"], body["hours"], body["held_on"], body["certified"], user
-        )
-    except VolunteerError as exc:
-        db.session.rollback()
-        return refusal(exc)
-    db.session.commit()
-    return training
+    return volunteers.add_training(volunteer, body["course"], body["hours"], body["held_on"], body["certified"], user)
 
 
 @blp.delete("/volunteers/<int:volunteer_id>")
-@token_required
+@requires_token("volunteers.erase")
 @blp.arguments(EraseArgsSchema, location="query")
 @blp.response(204)
 @errors(
@@ -497,14 +423,11 @@ def erase_volunteer(args: dict, volunteer_id: int) -> None:
     the act is audited. The volunteer then answers 404 and leaves every list and export.
     """
     user = api_user()
-    require(user, "volunteers.erase")
-    volunteer = volunteers.get_volunteer(user, volunteer_id)
-    volunteers.erase_volunteer(volunteer, user, args["reason"])
-    db.session.commit()
+    volunteers.erase_volunteer(volunteers.get_volunteer(user, volunteer_id), user, args["reason"])
 
 
 @blp.get("/volunteers/<int:volunteer_id>/export")
-@token_required
+@requires_token("volunteers.person_export")
 @blp.arguments(PersonExportArgsSchema, location="query")
 @blp.doc(
     responses={
@@ -526,10 +449,8 @@ def export_person(args: dict, volunteer_id: int) -> Response:
     """Everything held about one volunteer (record, consent version, trainings, service, ambassador post,
     audit entries about them) as JSON or XLSX, for their request to see it; audited."""
     user = api_user()
-    require(user, "volunteers.person_export")
     volunteer = volunteers.get_volunteer(user, volunteer_id)
     data = volunteers.person_export(user, volunteer, args["format"])
-    db.session.commit()
     return person_download(args["format"], data, volunteer.id)
 
 
@@ -547,22 +468,19 @@ def _team(team: Team, sizes: dict[int, int]) -> dict[str, Any]:
 
 
 @blp.get("/teams")
-@token_required
+@requires_token("volunteers.read")
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, TeamPageSchema)
 @errors((401, "No valid bearer token"), (403, "The role may not read volunteers"), bearer=True)
 def list_teams(args: dict) -> dict:
     """Volunteer teams (志愿服务队) of the streets and communities in the caller's area."""
-    user = api_user()
-    require(user, "volunteers.read")
-    stmt = volunteers.teams_query(user).options(selectinload(Team.region))
-    items, total = volunteers.paginate(stmt, args["page"], args["per_page"])
-    sizes = volunteers.team_sizes(t.id for t in items)
-    return page_of([_team(t, sizes) for t in items], total, args["page"], args["per_page"])
+    page = paginate(volunteers.teams_query(api_user()), args["page"], args["per_page"], (selectinload(Team.region),))
+    sizes = volunteers.team_sizes(t.id for t in page.items)
+    return page_of([_team(t, sizes) for t in page.items], page.total, page.number, page.per_page)
 
 
 @blp.post("/teams")
-@token_required
+@requires_token("volunteers.write")
 @blp.arguments(TeamSchema)
 @blp.response(201, TeamSchema)
 @errors(
@@ -572,30 +490,12 @@ def list_teams(args: dict) -> dict:
     (422, "Invalid input, per field"),
     bearer=True,
 )
-def create_team(body: dict) -> dict | Response:
+def create_team(body: dict) -> dict:
     """A new team of a street, community or village in the caller's area."""
-    user = api_user()
-    require(user, "volunteers.write")
-    region = _community(body["region"])
-    if region is None:
-        return _invalid("region", "community_unknown")
-    try:
-        team = volunteers.create_team(body["name"], region, user)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return refusal(exc)
-    db.session.commit()
-    return _team(team, {})
+    return _team(volunteers.create_team(body["name"], _region("region", body["region"]), api_user()), {})
 
 
 # --- ambassadors ---------------------------------------------------------------------
-
-
-def _ambassador_community(code: str) -> Region:
-    region = _community(code[:32])
-    if region is None or not region.is_leaf:
-        abort(404)
-    return region
 
 
 def _ambassador(ambassador: Any) -> dict[str, Any]:
@@ -608,7 +508,7 @@ def _ambassador(ambassador: Any) -> dict[str, Any]:
 
 
 @blp.get("/ambassadors/<community_code>")
-@token_required
+@requires_token("volunteers.read")
 @blp.response(200, AmbassadorSchema)
 @errors(
     (401, "No valid bearer token"),
@@ -618,15 +518,14 @@ def _ambassador(ambassador: Any) -> dict[str, Any]:
 )
 def get_ambassador(community_code: str) -> dict:
     """The community's fire-safety ambassador (宣传大使)."""
-    require(api_user(), "volunteers.read")
-    ambassador = volunteers.ambassador_of(_ambassador_community(community_code))
+    ambassador = volunteers.ambassador_of(find_region(api_user(), community_code, LEAF_LEVELS))
     if ambassador is None:
         abort(404)
     return _ambassador(ambassador)
 
 
 @blp.put("/ambassadors/<community_code>")
-@token_required
+@requires_token("volunteers.write")
 @blp.arguments(AmbassadorInputSchema)
 @blp.response(200, AmbassadorSchema)
 @errors(
@@ -636,16 +535,9 @@ def get_ambassador(community_code: str) -> dict:
     (422, "The volunteer is not an active volunteer of this community"),
     bearer=True,
 )
-def designate_ambassador(body: dict, community_code: str) -> dict | Response:
+def designate_ambassador(body: dict, community_code: str) -> dict:
     """Designate the community's one ambassador; an earlier one is replaced."""
     user = api_user()
-    require(user, "volunteers.write")
-    community = _ambassador_community(community_code)
+    community = find_region(user, community_code, LEAF_LEVELS)
     volunteer = volunteers.get_volunteer(user, body["volunteer_id"])
-    try:
-        ambassador = volunteers.designate_ambassador(community, volunteer, user)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return refusal(exc)
-    db.session.commit()
-    return _ambassador(ambassador)
+    return _ambassador(volunteers.designate_ambassador(community, volunteer, user))

@@ -28,6 +28,7 @@ from webapp.errors import MESSAGES
 from webapp.forms import Form, select_choices
 from webapp.text import is_whole_number
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
+from webapp.volunteers.validation import MAX_COURSE, MAX_GUARDIAN_NAME, MAX_NAME, MAX_NOTES, MAX_TEAM_NAME
 
 NONE_CHOSEN = [("", "—")]
 
@@ -66,7 +67,11 @@ def _birth_year_field() -> StringField:
 
 
 class _PersonForm(Form):
-    name = StringField(_l("Name"), validators=[Length(max=50)], render_kw={"maxlength": 50, "autocomplete": "name"})
+    name = StringField(
+        _l("Name"),
+        validators=[Length(max=MAX_NAME)],
+        render_kw={"maxlength": MAX_NAME, "autocomplete": "name"},
+    )
     phone = _phone_field()
     gender = SelectField(
         _l("Gender (optional)"), choices=select_choices(NONE_CHOSEN + list(GENDER_LABELS.items())), default=""
@@ -77,7 +82,9 @@ class _PersonForm(Form):
     availability = SelectField(
         _l("Usually available"), choices=select_choices(NONE_CHOSEN + list(AVAILABILITY_LABELS.items())), default=""
     )
-    guardian_name = StringField(_l("Guardian's name"), validators=[Length(max=50)], render_kw={"maxlength": 50})
+    guardian_name = StringField(
+        _l("Guardian's name"), validators=[Length(max=MAX_GUARDIAN_NAME)], render_kw={"maxlength": MAX_GUARDIAN_NAME}
+    )
     guardian_consent = BooleanField(_l("The guardian agrees to this registration"))
 
     def volunteer_data(self) -> dict[str, Any]:
@@ -100,7 +107,7 @@ class VolunteerForm(_PersonForm):
 
     community = SelectField(_l("Community"))
     team = SelectField(_l("Team (optional)"), validators=[Optional()], default="")
-    notes = TextAreaField(_l("Notes for staff (optional)"), validators=[Length(max=1000)])
+    notes = TextAreaField(_l("Notes for staff (optional)"), validators=[Length(max=MAX_NOTES)])
     consent = BooleanField(_l("The volunteer agreed that we keep and use these details to organize volunteer work"))
 
     def volunteer_data(self) -> dict[str, Any]:
@@ -129,7 +136,7 @@ class SignupForm(_PersonForm):
 
 
 class TrainingForm(Form):
-    course = StringField(_l("Course"), validators=[Length(max=100)], render_kw={"maxlength": 100})
+    course = StringField(_l("Course"), validators=[Length(max=MAX_COURSE)], render_kw={"maxlength": MAX_COURSE})
     hours = StringField(
         _l("Hours"),
         validators=[Regexp(r"^\d{1,3}(\.\d{1,2})?$", message=_l("Enter the hours as a number, e.g. 2 or 1.5."))],
@@ -140,8 +147,11 @@ class TrainingForm(Form):
 
 
 class TeamForm(Form):
-    name = StringField(_l("Team name"), validators=[Length(max=100)], render_kw={"maxlength": 100})
-    region = SelectField(_l("Belongs to (street or community)"))
+    name = StringField(_l("Team name"), validators=[Length(max=MAX_TEAM_NAME)], render_kw={"maxlength": MAX_TEAM_NAME})
+    #: the choices are the streets and communities in the user's scope
+    region = SelectField(
+        _l("Belongs to (street or community)"), validators=[DataRequired(message=MESSAGES["team_region_level"])]
+    )
 
 
 class ActionForm(Form):

@@ -1,8 +1,9 @@
 """Staff pages for volunteers, teams and ambassadors, and residents' own registration.
 
-Thin views: check the role, load through the user's scope, call one service
-function, commit, render. Lists show masked phones only; the whole number appears on
-the detail page for roles allowed to see it, and every such view is audited.
+Thin views: declare the ability, load through the user's scope, say which page shows a
+refusal, call one service function, render; the request commits. Lists show masked phones
+only; the whole number appears on the detail page for roles allowed to see it, and every
+such view is audited.
 """
 
 from __future__ import annotations
@@ -13,23 +14,24 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from webapp.accounts.models import User
-from webapp.accounts.permissions import can, region_in_scope, regions_in_scope, require
-from webapp.errors import message
+from webapp.accounts.permissions import can, find_region, regions_in_scope, requires
+from webapp.errors import DomainError, message, on_refusal
 from webapp.exports import FORMATS, table_response
 from webapp.extensions import db, limiter, volunteer_signup_rate_limit
 from webapp.forms import select_choices
 from webapp.i18n import current_lang
 from webapp.learn.views import chosen_community
+from webapp.paging import page_number
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.text import is_whole_number, search_terms
-from webapp.volunteers import importer
+from webapp.text import search_terms
+from webapp.volunteers import importer, listing
 from webapp.volunteers import service as volunteers
 from webapp.volunteers.downloads import person_download
 from webapp.volunteers.forms import (
@@ -43,13 +45,10 @@ from webapp.volunteers.forms import (
 )
 from webapp.volunteers.labels import LABELS, label, labels_of
 from webapp.volunteers.models import CONSENT_VERSION, SKILLS, STATUSES, TRANSITIONS, Team, Volunteer
-from webapp.volunteers.service import VolunteerError, VolunteerFilter
 
 bp = Blueprint("volunteers", __name__, template_folder="templates")
 
 PER_PAGE = 25
-#: filter parameters a list keeps in its links (pages, exports)
-FILTER_ARGS = ("region", "team", "status", "skill", "trained", "q")
 
 
 @bp.context_processor
@@ -65,64 +64,25 @@ def _volunteer(volunteer_id: int) -> Volunteer:
     return volunteers.get_volunteer(_me(), volunteer_id)
 
 
-def _show_errors(form: Any, error: VolunteerError, fields: dict[str, str] | None = None) -> list[str]:
-    """Put each refusal next to its field; the ones without a field are returned."""
-    fields = {"team_id": "team", **(fields or {})}
-    loose = []
-    for name, code in error.problems.items():
-        field = getattr(form, fields.get(name, name), None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message(code)] if isinstance(field.errors, list) else [message(code)]
-        else:
-            loose.append(message(code))
-    return loose
-
-
 # --- the list, filters and exports -------------------------------------------------
 
 
-def filters_from(args: MultiDict) -> VolunteerFilter:
-    """The list filter from query parameters; values that make no sense are ignored."""
-    code = (args.get("region") or "").strip()[:32]
-    team = args.get("team") or ""
-    trained = {"yes": True, "no": False}.get(args.get("trained") or "")
-    return VolunteerFilter(
-        region=regions.get_region(code) if code else None,
-        team_id=int(team) if is_whole_number(team) else None,
-        status=args.get("status") if args.get("status") in STATUSES else None,
-        skill=args.get("skill") if args.get("skill") in SKILLS else None,
-        trained=trained,
-        q=search_terms(args.get("q"), 50) or None,
-    )
-
-
 def _filter_args(args: MultiDict) -> dict[str, str]:
-    return {name: args[name] for name in FILTER_ARGS if args.get(name)}
+    """The filters a list keeps in its links (pages, exports)."""
+    return {name: args[name] for name in listing.FILTER_ARGS if args.get(name)}
 
 
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return min(int(page), 100000) if is_whole_number(page) and int(page) > 0 else 1
-
-
-def _render_index(me: User, filters: VolunteerFilter) -> tuple[str, int]:
-    """The list page; a refused search shows its reason above an empty list (and is audited)."""
-    page = _page()
-    refusal = None
-    try:
-        items, total = volunteers.list_volunteers(me, filters, page, PER_PAGE)
-    except VolunteerError as exc:
-        items, total, refusal = [], 0, message(exc.problems["q"])
-    db.session.commit()  # the audit entry of a search by phone digits
-    ids = [v.id for v in items]
-    html = render_template(
+def _render_index(me: User, found: listing.VolunteerList, refusals: list[str] | None = None) -> str:
+    """The list page; a refused search shows its reasons above an empty list."""
+    filters, page = found.filters, found.page
+    return render_template(
         "volunteers/index.html",
-        volunteers=items,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        hours=volunteers.service_hours(ids),
-        ambassadors=volunteers.ambassador_ids(ids),
+        volunteers=page.items,
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
+        hours=found.hours,
+        ambassadors=found.ambassadors,
         filters=filters,
         args=_filter_args(request.args),
         region_options=regions_in_scope(me, ("street", *LEAF_LEVELS)),
@@ -131,33 +91,36 @@ def _render_index(me: User, filters: VolunteerFilter) -> tuple[str, int]:
         skills=SKILLS,
         statuses=STATUSES,
         review=filters.status == "pending" and can(me, "volunteers.write"),
-        refusal=refusal,
+        refusals=refusals or [],
     )
-    return html, 422 if refusal else 200
+
+
+def _list_page_on_refusal(me: User) -> None:
+    """A refused search (or an unknown area) shows the list page, empty, with the reason (422)."""
+
+    def render(error: DomainError) -> str:
+        return _render_index(me, listing.nobody(listing.asked_filter(request.args), PER_PAGE), error.loose)
+
+    on_refusal(render)
 
 
 @bp.get("/staff/volunteers")
-@login_required
-def index() -> tuple[str, int]:
+@requires("volunteers.read")
+def index() -> str:
     me = _me()
-    require(me, "volunteers.read")
-    return _render_index(me, filters_from(request.args))
+    _list_page_on_refusal(me)
+    return _render_index(me, listing.list_volunteers(me, request.args, page_number(request.args.get("page")), PER_PAGE))
 
 
 @bp.get("/staff/volunteers/export")
-@login_required
-def export() -> Response | tuple[str, int]:
+@requires("volunteers.export")
+def export() -> Response:
     me = _me()
-    require(me, "volunteers.export")
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
         abort(400)
-    filters = filters_from(request.args)
-    try:
-        table = volunteers.export_volunteers(me, filters, fmt, current_lang())
-    except VolunteerError:
-        return _render_index(me, filters)
-    db.session.commit()
+    _list_page_on_refusal(me)
+    table = listing.export_table(me, request.args, fmt, current_lang())
     return table_response(fmt, _("volunteers"), table.headers, table.rows)
 
 
@@ -167,17 +130,16 @@ def export() -> Response | tuple[str, int]:
 def _render_detail(
     volunteer: Volunteer,
     training_form: TrainingForm | None = None,
-    refusal: str | None = None,
-    status: int = 200,
+    refusals: list[str] | None = None,
     erase_form: EraseForm | None = None,
-) -> tuple[str, int]:
+) -> str:
     me = _me()
     phone = volunteers.view_whole_phone(me, volunteer)
     if phone is not None:
-        db.session.commit()  # the audit entry of this view
+        db.session.commit()  # the view's audit entry stays when this page answers a refusal (rolled back)
     records = volunteers.service_records(volunteer)
     ambassador = volunteers.ambassador_of(volunteer.community)
-    page = render_template(
+    return render_template(
         "volunteers/detail.html",
         volunteer=volunteer,
         phone=phone,
@@ -189,35 +151,28 @@ def _render_detail(
         actions=[action for action, (before, _after) in TRANSITIONS.items() if before == volunteer.status],
         action_form=ActionForm(formdata=None),
         training_form=training_form or TrainingForm(formdata=None),
-        refusal=refusal,
+        refusals=refusals or [],
         may_write=can(me, "volunteers.write"),
         erase_form=erase_form or EraseForm(formdata=None),
     )
-    return page, status
 
 
 @bp.get("/staff/volunteers/<int:volunteer_id>")
-@login_required
-def detail(volunteer_id: int) -> tuple[str, int]:
-    require(_me(), "volunteers.read")
+@requires("volunteers.read")
+def detail(volunteer_id: int) -> str:
     return _render_detail(_volunteer(volunteer_id))
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/status")
-@login_required
-def change_status(volunteer_id: int) -> Response | tuple[str, int]:
-    me = _me()
-    require(me, "volunteers.write")
+@requires("volunteers.write")
+def change_status(volunteer_id: int) -> Response:
     volunteer = _volunteer(volunteer_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        volunteers.change_status(volunteer, form.action.data or "", me)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return _render_detail(volunteer, refusal=message(next(iter(exc.problems.values()))), status=409)
-    db.session.commit()
+    # every refused move is a conflict with the volunteer's current status, as the page has shown it
+    on_refusal(lambda error: (_render_detail(volunteer, refusals=error.loose), 409))
+    volunteers.change_status(volunteer, form.action.data or "", _me())
     flash(_("%(name)s is now %(status)s.", name=volunteer.name, status=label("status", volunteer.status)))
     if request.args.get("back") == "pending":
         return redirect(url_for(".index", status="pending"), code=303)
@@ -225,41 +180,28 @@ def change_status(volunteer_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/trainings")
-@login_required
+@requires("volunteers.write")
 def add_training(volunteer_id: int) -> Response | tuple[str, int]:
-    me = _me()
-    require(me, "volunteers.write")
     volunteer = _volunteer(volunteer_id)
     form = TrainingForm()
+    on_refusal(lambda error: _render_detail(volunteer, training_form=form), form)
     if form.validate_on_submit():
-        try:
-            volunteers.add_training(
-                volunteer, form.course.data, float(form.hours.data), form.held_on.data, form.certified.data, me
-            )
-        except VolunteerError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Training recorded."))
-            return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
-    return _render_detail(volunteer, training_form=form, status=422)
+        volunteers.add_training(
+            volunteer, form.course.data, float(form.hours.data), form.held_on.data, form.certified.data, _me()
+        )
+        flash(_("Training recorded."))
+        return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
+    return _render_detail(volunteer, training_form=form), 422
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/ambassador")
-@login_required
-def designate(volunteer_id: int) -> Response | tuple[str, int]:
-    me = _me()
-    require(me, "volunteers.write")
+@requires("volunteers.write")
+def designate(volunteer_id: int) -> Response:
     volunteer = _volunteer(volunteer_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        volunteers.designate_ambassador(volunteer.community, volunteer, me)
-    except VolunteerError as exc:
-        db.session.rollback()
-        return _render_detail(volunteer, refusal=message(next(iter(exc.problems.values()))), status=422)
-    db.session.commit()
+    on_refusal(lambda error: _render_detail(volunteer, refusals=error.loose))
+    volunteers.designate_ambassador(volunteer.community, volunteer, _me())
     community = volunteer.community.name(current_lang())
     flash(_("%(name)s is now the fire-safety ambassador of %(community)s.", name=volunteer.name, community=community))
     return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
@@ -269,31 +211,25 @@ def designate(volunteer_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/staff/volunteers/<int:volunteer_id>/erase")
-@login_required
+@requires("volunteers.erase")
 def erase(volunteer_id: int) -> Response | tuple[str, int]:
-    me = _me()
-    require(me, "volunteers.erase")
     volunteer = _volunteer(volunteer_id)
     form = EraseForm()
     if not form.validate_on_submit():
-        return _render_detail(volunteer, erase_form=form, status=422)
-    volunteers.erase_volunteer(volunteer, me, form.reason.data or "")
-    db.session.commit()
+        return _render_detail(volunteer, erase_form=form), 422
+    volunteers.erase_volunteer(volunteer, _me(), form.reason.data or "")
     flash(_("The volunteer's personal data was erased; their trainings and service hours still count."))
     return redirect(url_for(".index"), code=303)
 
 
 @bp.get("/staff/volunteers/<int:volunteer_id>/export")
-@login_required
+@requires("volunteers.person_export")
 def person_export(volunteer_id: int) -> Response:
-    me = _me()
-    require(me, "volunteers.person_export")
     volunteer = _volunteer(volunteer_id)
     fmt = request.args.get("format", "json")
     if fmt not in volunteers.PERSON_EXPORT_FORMATS:
         abort(400)
-    data = volunteers.person_export(me, volunteer, fmt, current_lang())
-    db.session.commit()
+    data = volunteers.person_export(_me(), volunteer, fmt, current_lang())
     return person_download(fmt, data, volunteer.id)
 
 
@@ -326,148 +262,140 @@ def _staff_form(me: User, volunteer: Volunteer | None = None) -> VolunteerForm:
 
 
 def _form_community(me: User, form: VolunteerForm) -> Region | None:
-    region = regions.get_region(form.community.data or "")
-    return region if region is not None and region_in_scope(me, region) else None
+    # the choices are the user's communities, so a chosen one is in scope; none chosen is the service's to refuse
+    return find_region(me, form.community.data, LEAF_LEVELS) if form.community.data else None
 
 
-def _duplicate(me: User, error: VolunteerError) -> dict[str, Any] | None:
+def _duplicate(me: User, error: DomainError | None) -> dict[str, Any] | None:
     """What the page may say about the volunteer already registered with this phone."""
-    existing = error.existing
-    if existing is None:
+    existing = getattr(error, "existing", None)
+    if error is None or existing is None:
         return None
-    inside = region_in_scope(me, existing.community)
+    # named only to a user whose scope holds them, as the API names their id
+    inside = "existing_id" in error.details(me)
     return {"volunteer": existing if inside else None, "community": existing.community.name(current_lang())}
 
 
+def _render_form(
+    me: User, form: VolunteerForm, volunteer: Volunteer | None, error: DomainError | None = None
+) -> tuple[str, int]:
+    # a refused form answers 200 like one the form itself refused: the person corrects it there
+    page = render_template("volunteers/form.html", form=form, volunteer=volunteer, duplicate=_duplicate(me, error))
+    return page, 200
+
+
 @bp.route("/staff/volunteers/new", methods=["GET", "POST"])
-@login_required
-def new() -> Response | str:
+@requires("volunteers.write")
+def new() -> Response | tuple[str, int]:
     me = _me()
-    require(me, "volunteers.write")
     form = _staff_form(me)
-    duplicate = None
+    on_refusal(lambda error: _render_form(me, form, None, error), form, team_id="team")
     if form.validate_on_submit():
-        try:
-            volunteer = volunteers.register_volunteer(form.volunteer_data(), _form_community(me, form), "staff", me)
-        except VolunteerError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-            duplicate = _duplicate(me, exc)
-        else:
-            db.session.commit()
-            flash(_("Volunteer %(name)s registered.", name=volunteer.name))
-            return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
-    return render_template("volunteers/form.html", form=form, volunteer=None, duplicate=duplicate)
+        volunteer = volunteers.register_volunteer(form.volunteer_data(), _form_community(me, form), "staff", me)
+        flash(_("Volunteer %(name)s registered.", name=volunteer.name))
+        return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
+    return _render_form(me, form, None)
 
 
 @bp.route("/staff/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(volunteer_id: int) -> Response | str:
+@requires("volunteers.write")
+def edit(volunteer_id: int) -> Response | tuple[str, int]:
     me = _me()
-    require(me, "volunteers.write")
     volunteer = _volunteer(volunteer_id)
     form = _staff_form(me, volunteer)
-    duplicate = None
     if request.method == "GET":
         # the form shows the whole number, so this is a view of it like the detail page
         volunteers.view_whole_phone(me, volunteer)
-        db.session.commit()
+    on_refusal(lambda error: _render_form(me, form, volunteer, error), form, team_id="team")
     if form.validate_on_submit():
-        try:
-            volunteers.update_volunteer(volunteer, form.volunteer_data(), _form_community(me, form), me)
-        except VolunteerError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-            duplicate = _duplicate(me, exc)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."))
-            return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
-    return render_template("volunteers/form.html", form=form, volunteer=volunteer, duplicate=duplicate)
+        volunteers.update_volunteer(volunteer, form.volunteer_data(), _form_community(me, form), me)
+        flash(_("Changes saved."))
+        return redirect(url_for(".detail", volunteer_id=volunteer.id), code=303)
+    return _render_form(me, form, volunteer)
 
 
 # --- teams ---------------------------------------------------------------------------
 
 
-@bp.route("/staff/teams", methods=["GET", "POST"])
-@login_required
-def teams() -> Response | str:
-    me = _me()
-    require(me, "volunteers.read")
+def _team_form(me: User) -> TeamForm:
     form = TeamForm()
     form.region.choices = select_choices(
         [("", "—")]
         + [(r.code, f"{r.name(current_lang())} ({r.code})") for r in regions_in_scope(me, volunteers.TEAM_LEVELS)]
     )
-    if request.method == "POST":
-        require(me, "volunteers.write")
-        if form.validate_on_submit():
-            region = regions.get_region(form.region.data or "")
-            try:
-                if region is None or not region_in_scope(me, region):
-                    raise VolunteerError({"region": "team_region_level"})
-                team = volunteers.create_team(form.name.data or "", region, me)
-            except VolunteerError as exc:
-                db.session.rollback()
-                _show_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Team %(name)s created.", name=team.name))
-                return redirect(url_for(".teams"), code=303)
+    return form
+
+
+def _render_teams(me: User, form: TeamForm) -> tuple[str, int]:
     listed = db.session.execute(volunteers.teams_query(me).options(selectinload(Team.region))).scalars().all()
-    return render_template(
+    page = render_template(
         "volunteers/teams.html",
         form=form,
         teams=listed,
         sizes=volunteers.team_sizes(t.id for t in listed),
         may_write=can(me, "volunteers.write"),
     )
+    # a refused team answers 200 like a form the form itself refused: the person corrects it there
+    return page, 200
+
+
+@bp.get("/staff/teams")
+@requires("volunteers.read")
+def teams() -> tuple[str, int]:
+    me = _me()
+    return _render_teams(me, _team_form(me))
+
+
+@bp.post("/staff/teams")
+@requires("volunteers.write")
+def create_team() -> Response | tuple[str, int]:
+    me = _me()
+    form = _team_form(me)
+    on_refusal(lambda error: _render_teams(me, form), form)
+    if form.validate_on_submit():
+        # the choices are the user's streets and communities, so the chosen one is in scope
+        team = volunteers.create_team(
+            form.name.data or "", find_region(me, form.region.data, volunteers.TEAM_LEVELS), me
+        )
+        flash(_("Team %(name)s created.", name=team.name))
+        return redirect(url_for(".teams"), code=303)
+    return _render_teams(me, form)
 
 
 # --- import --------------------------------------------------------------------------
 
 
-@bp.route("/staff/volunteers/import", methods=["GET", "POST"])
-@login_required
-def import_file() -> Response | tuple[str, int]:
-    me = _me()
-    require(me, "volunteers.write")
-    form = ImportForm()
-    problems: list[tuple[int, str, str]] = []
-    missing: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            rows = importer.read_file(upload.filename or "", upload.read())
-            added = volunteers.import_volunteers(rows, me)
-        except importer.ImportFileError as exc:
-            db.session.rollback()
-            problems = [(1, "", message(exc.code))]
-            missing = [str(name) for key, name in importer.COLUMNS if key in exc.columns]
-        except volunteers.VolunteerImportError as exc:
-            db.session.rollback()
-            names = {key: str(name) for key, name in importer.COLUMNS}
-            problems = [(line, names.get(field, ""), message(code)) for line, field, code in exc.problems]
-        else:
-            db.session.commit()
-            flash(ngettext("%(num)s volunteer imported.", "%(num)s volunteers imported.", len(added)))
-            return redirect(url_for(".index"), code=303)
-    status = 422 if problems or form.errors else 200
-    page = render_template(
+def _render_import(form: ImportForm, error: DomainError | None = None) -> str:
+    """The import page; a refused file lists every faulty line (the file's own faults on line 1)."""
+    names = {key: str(name) for key, name in importer.COLUMNS}
+    faults = error.problems if isinstance(error, volunteers.VolunteerImportError) else []
+    missing = getattr(error, "columns", [])
+    return render_template(
         "volunteers/import.html",
         form=form,
-        problems=problems,
-        missing=missing,
+        problems=[(line, names.get(field, ""), message(code)) for line, field, code in faults],
+        missing=[name for key, name in names.items() if key in missing],
         columns=importer.COLUMNS,
         required=importer.REQUIRED,
     )
-    return page, status
+
+
+@bp.route("/staff/volunteers/import", methods=["GET", "POST"])
+@requires("volunteers.write")
+def import_file() -> Response | tuple[str, int]:
+    form = ImportForm()
+    on_refusal(lambda error: _render_import(form, error))
+    if form.validate_on_submit():
+        upload = form.file.data
+        added = volunteers.import_file(upload.filename or "", upload.read(), _me())
+        flash(ngettext("%(num)s volunteer imported.", "%(num)s volunteers imported.", len(added)))
+        return redirect(url_for(".index"), code=303)
+    return _render_import(form), 422 if form.errors else 200
 
 
 @bp.get("/staff/volunteers/import/template.csv")
-@login_required
+@requires("volunteers.write")
 def import_template() -> Response:
-    require(_me(), "volunteers.write")
     return table_response("csv", _("volunteer-import-template"), importer.template_headers(), [])
 
 
@@ -482,41 +410,39 @@ def _signup_community(form: SignupForm) -> Region | None:
     return chosen_community() if request.method == "GET" or not code else None
 
 
-@bp.route("/volunteer", methods=["GET", "POST"])
-@limiter.limit(
-    volunteer_signup_rate_limit, methods=["POST"], key_func=lambda: f"volunteer-signup:{get_remote_address()}"
-)
-def signup() -> Response | str:
-    """A resident registers as a volunteer; staff of their community review it."""
-    form = SignupForm()
-    community = _signup_community(form)
+def _render_signup(form: SignupForm, community: Region | None, error: DomainError | None = None) -> tuple[str, int]:
     query = search_terms(request.args.get("q"), 50)
     found, total = regions.search_regions(query, LEAF_LEVELS, limit=20) if query else ([], 0)
-    refusal = None
-    if form.validate_on_submit():
-        try:
-            # a phone registered already is answered like a new one (see sign_up)
-            volunteers.sign_up(form.volunteer_data(), community)
-        except VolunteerError as exc:
-            db.session.rollback()
-            if exc.problems.pop("community", None):
-                refusal = message("community_required")
-            _show_errors(form, exc)
-        else:
-            db.session.commit()
-            return redirect(url_for(".signup_done"), code=303)
     if community is not None:
         form.community.data = community.code
-    return render_template(
+    page = render_template(
         "volunteers/signup.html",
         form=form,
         community=community,
         query=query,
         found=found,
         total=total,
-        refusal=refusal,
+        refusal=message("community_required") if error is not None and "community" in error.fields else None,
         changing=bool(request.args.get("change")),
     )
+    # a refused registration answers 200 like a form the form itself refused: the resident corrects it there
+    return page, 200
+
+
+@bp.route("/volunteer", methods=["GET", "POST"])
+@limiter.limit(
+    volunteer_signup_rate_limit, methods=["POST"], key_func=lambda: f"volunteer-signup:{get_remote_address()}"
+)
+def signup() -> Response | tuple[str, int]:
+    """A resident registers as a volunteer; staff of their community review it."""
+    form = SignupForm()
+    community = _signup_community(form)
+    on_refusal(lambda error: _render_signup(form, community, error), form)
+    if form.validate_on_submit():
+        # a phone registered already is answered like a new one (see sign_up)
+        volunteers.sign_up(form.volunteer_data(), community)
+        return redirect(url_for(".signup_done"), code=303)
+    return _render_signup(form, community)
 
 
 @bp.get("/volunteer/thanks")
