@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
@@ -63,7 +63,7 @@ def requires_token(ability: str | None = None) -> Callable[[View], View]:
                 require(record.user, ability)
             return view(*args, **kwargs)
 
-        return declare(ability or SIGNED_IN, checked)
+        return declare(ability or SIGNED_IN, cast(View, checked))
 
     return decorate
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from webapp.accounts.permissions import can, find_region, get_in_scope, regions_in_scope, requires
 from webapp.campaigns import qr

@@ -6,11 +6,12 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf as csrf_token
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from quizzes import service as quizzes
 from quizzes.library import Library
