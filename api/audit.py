@@ -8,7 +8,7 @@ from api.docs import errors
 from api.pagination import page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
 from api.timestamps import DateTime
-from webapp.audit.service import audit_page
+from webapp.audit.service import AuditFilters, audit_page
 
 PREFIX = "/audit"
 blp = Blueprint("api_audit", __name__, description="The audit log (admins and organizers)")
@@ -48,6 +48,11 @@ class AuditPageSchema(PageSchema):
 )
 def list_entries(args: dict) -> dict:
     """Audit entries the caller may read, newest first."""
-    filters = (args.get("user"), args.get("action"), args.get("since"), args.get("until"))
-    page = audit_page(api_user(), args["page"], args["per_page"], *filters)
+    filters: AuditFilters = {
+        "user_id": args.get("user"),
+        "action": args.get("action"),
+        "since": args.get("since"),
+        "until": args.get("until"),
+    }
+    page = audit_page(api_user(), args["page"], args["per_page"], filters)
     return page_of(page.items, page.total, page.number, page.per_page)

@@ -8,7 +8,7 @@ through the audit blueprint), so accounts need not import the log.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -43,41 +43,36 @@ def record(
     return entry
 
 
-def audit_query(
-    viewer: User,
-    user_id: int | None = None,
-    action: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-) -> Select:
+class AuditFilters(TypedDict, total=False):
+    """What the log is narrowed to: one account's entries, one action, from a day, to a day."""
+
+    user_id: int | None
+    action: str | None
+    since: date | None
+    until: date | None
+
+
+def audit_query(viewer: User, filters: AuditFilters | None = None) -> Select:
     """Entries ``viewer`` may read, newest first: admins all, organizers their subtree's."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     path = scope_path(viewer)
     if path is not None:
         stmt = stmt.where(AuditEntry.region_path.like(f"{path}%"))
-    if user_id:
+    filters = filters or {}
+    if user_id := filters.get("user_id"):
         stmt = stmt.where(AuditEntry.user_id == user_id)
-    if action:
+    if action := filters.get("action"):
         stmt = stmt.where(AuditEntry.action == action)
-    if since:
+    if since := filters.get("since"):
         stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time.min))
-    if until:
+    if until := filters.get("until"):
         stmt = stmt.where(AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min))
     return stmt
 
 
-def audit_page(
-    viewer: User,
-    number: int,
-    per_page: int,
-    user_id: int | None = None,
-    action: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
-) -> Page[AuditEntry]:
+def audit_page(viewer: User, number: int, per_page: int, filters: AuditFilters | None = None) -> Page[AuditEntry]:
     """Page ``number`` of the entries ``viewer`` may read (as ``audit_query``), each with its account."""
-    stmt = audit_query(viewer, user_id, action, since, until)
-    return paginate(stmt, number, per_page, options=(selectinload(AuditEntry.user),))
+    return paginate(audit_query(viewer, filters), number, per_page, options=(selectinload(AuditEntry.user),))
 
 
 def visible_actions(viewer: User) -> list[str]:

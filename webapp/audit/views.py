@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from webapp.accounts.permissions import requires
-from webapp.audit.service import audit_page, visible_accounts, visible_actions
+from webapp.audit.service import AuditFilters, audit_page, visible_accounts, visible_actions
 from webapp.paging import page_number
 from webapp.text import is_whole_number
 
@@ -30,7 +30,7 @@ def _account_id(value: str | None) -> int | None:
 @bp.get("/staff/audit")
 @requires("audit.read")
 def log() -> str:
-    filters = {
+    filters: AuditFilters = {
         "user_id": _account_id(request.args.get("user")),
         "action": request.args.get("action") or None,
         "since": _date(request.args.get("since")),
@@ -38,7 +38,7 @@ def log() -> str:
     }
     return render_template(
         "audit/log.html",
-        page=audit_page(current_user, page_number(request.args.get("page")), PER_PAGE, **filters),
+        page=audit_page(current_user, page_number(request.args.get("page")), PER_PAGE, filters),
         filters=filters,
         actions=visible_actions(current_user),
         users=visible_accounts(current_user),

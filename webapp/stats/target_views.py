@@ -15,7 +15,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from webapp.accounts.permissions import requires
-from webapp.errors import message, on_refusal
+from webapp.errors import DomainError, message, on_refusal
 from webapp.extensions import db
 from webapp.forms import Form, select_choices
 from webapp.regions.models import Region
@@ -84,7 +84,12 @@ def targets() -> Response | str:
 def import_targets() -> Response | str:
     region = chosen_region()
     form = TargetImportForm()
-    on_refusal(lambda error: _targets_page(region, TargetForm(), form, error.problems))
+
+    def page(error: DomainError) -> str:
+        problems = error.problems if isinstance(error, target_service.TargetImportError) else [(1, error.code)]
+        return _targets_page(region, TargetForm(), form, problems)
+
+    on_refusal(page)
     upload = request.files.get("file") if form.validate_on_submit() else None
     count = target_service.import_targets_file(upload.read() if upload else None, current_user, region)
     flash(_("%(num)s targets imported.", num=count))

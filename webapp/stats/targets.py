@@ -176,7 +176,7 @@ def import_targets_file(data: bytes | None, by: User, page_region: Region) -> in
 
     :raises TargetImportError: no file, not UTF-8, a missing column, or every bad row with its line.
     """
-    if not data:
+    if data is None:
         raise TargetImportError([(1, "file_required")])
     try:
         text = data.decode("utf-8-sig")
