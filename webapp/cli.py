@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from flask import Flask, current_app
@@ -43,7 +43,7 @@ def refusals_exit(command: Command) -> Command:
                 reason = error.message
             raise click.ClickException(reason) from None
 
-    return run  # type: ignore[return-value]
+    return cast(Command, run)
 
 
 regions_cli = AppGroup("regions", help="The region tree.")

@@ -147,10 +147,8 @@ def _set_row(row: dict[str, str], by: User) -> None:
     # a bad row is reported by line, so not find_region's 404; foreign and unknown codes read alike
     if region is None or not region_in_scope(by, region):
         raise TargetError("unknown_region")
-    indicator = (row.get("indicator") or "").strip()
-    set_target(
-        region, indicator, (row.get("period") or "").strip(), parse_value(indicator, row.get("value") or ""), by.id
-    )
+    indicator, period = (row.get("indicator") or "").strip(), (row.get("period") or "").strip()
+    set_target(region, indicator, period, parse_value(indicator, row.get("value") or ""), by.id)
 
 
 def import_targets(rows: list[tuple[int, dict[str, str]]], by: User) -> int:
