@@ -2,16 +2,13 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
-from api.auth import api_user, token_required
+from api.auth import api_user, requires_token
 from api.docs import errors
-from api.pagination import offset, page_of
+from api.pagination import page_of
 from api.schemas import PageArgsSchema, PageSchema, Text
 from api.timestamps import DateTime
-from webapp.accounts.permissions import require
-from webapp.audit.service import audit_query
-from webapp.extensions import db
+from webapp.audit.service import AuditFilters, audit_page
 
 PREFIX = "/audit"
 blp = Blueprint("api_audit", __name__, description="The audit log (admins and organizers)")
@@ -40,7 +37,7 @@ class AuditPageSchema(PageSchema):
 
 
 @blp.get("")
-@token_required
+@requires_token("audit.read")
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditPageSchema)
 @errors(
@@ -51,9 +48,11 @@ class AuditPageSchema(PageSchema):
 )
 def list_entries(args: dict) -> dict:
     """Audit entries the caller may read, newest first."""
-    user = api_user()
-    require(user, "audit.read")
-    stmt = audit_query(user, args.get("user"), args.get("action"), args.get("since"), args.get("until"))
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    items = db.session.execute(stmt.offset(offset(args)).limit(args["per_page"])).scalars().all()
-    return page_of(items, total, args["page"], args["per_page"])
+    filters: AuditFilters = {
+        "user_id": args.get("user"),
+        "action": args.get("action"),
+        "since": args.get("since"),
+        "until": args.get("until"),
+    }
+    page = audit_page(api_user(), args["page"], args["per_page"], filters)
+    return page_of(page.items, page.total, page.number, page.per_page)

@@ -16,10 +16,9 @@ from api.schemas import Text
 from api.timestamps import DateTime
 from webapp.accounts import service as accounts
 from webapp.accounts.models import User
-from webapp.accounts.permissions import ABILITIES, SIGNED_IN, View, declare, require
+from webapp.accounts.permissions import ABILITIES, SIGNED_IN, View, declare, public, require
 from webapp.accounts.throttle import sign_in_limited
 from webapp.clock import utcnow
-from webapp.extensions import db
 
 PREFIX = "/auth"
 blp = Blueprint("api_auth", __name__, description="Bearer tokens for staff and organizers")
@@ -82,6 +81,7 @@ def _username_tried() -> object:
 
 
 @blp.post("/tokens")
+@public
 @sign_in_limited(_username_tried)
 @blp.arguments(CredentialsSchema)
 @blp.response(201, TokenSchema)
@@ -93,15 +93,13 @@ def create_token(credentials: dict) -> dict:
         abort(401)
     lifetime = timedelta(hours=current_app.config["API_TOKEN_HOURS"])
     token, record = accounts.issue_token(user, lifetime)
-    db.session.commit()
     return {"token": token, "expires_at": record.expires_at, "username": user.username, "role": user.role}
 
 
 @blp.delete("/tokens")
-@token_required
+@requires_token()
 @blp.response(204)
 @errors((401, "No valid bearer token"), bearer=True)
 def revoke_token() -> None:
     """Revoke the token this request was made with."""
     g.api_token.revoke(utcnow())
-    db.session.commit()

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import current_app
 from flask_smorest import Blueprint
-from flask_smorest import abort as smorest_abort
 from marshmallow import Schema, fields, validate
 
-from api.auth import api_user, token_required
+from api.auth import api_user, requires_token
 from api.docs import errors
 from api.schemas import Text
 from api.timestamps import DateTime
-from webapp.accounts.permissions import region_in_scope, require
-from webapp.audit.service import record
-from webapp.clock import local_today
-from webapp.errors import message
-from webapp.extensions import db
+from webapp.accounts.permissions import find_region
 from webapp.regions.models import Region
-from webapp.regions.service import get_region
 from webapp.stats import targets as target_service
 from webapp.stats.dashboard import recent_dashboard, trend
 from webapp.stats.items import item_analysis
-from webapp.stats.periods import Period, PeriodError, parse_period, period_of
+from webapp.stats.periods import Period, requested_period
 
 PREFIX = ""
 blp = Blueprint("api_stats", __name__, description="Indicators against targets, trends, item analysis, targets")
@@ -152,29 +146,19 @@ class TargetInputSchema(Schema):
     )
 
 
-def _region_in_scope(code: str) -> Region:
-    region = get_region(code[:32])
-    if region is None or not region_in_scope(api_user(), region):
-        abort(404)
-    return region
-
-
-def _period(args: dict) -> Period:
-    try:
-        return parse_period(args["period"]) if args.get("period") else period_of(local_today(), "month")
-    except PeriodError:
-        smorest_abort(422, messages={"query": {"period": [message("unknown_period")]}})
+def _region_and_period(code: str, args: dict) -> tuple[Region, Period]:
+    """The region named, in the caller's scope (else 404), and the period asked for (else this month)."""
+    return find_region(api_user(), code), requested_period(args.get("period"))
 
 
 @blp.get("/stats/regions/<code>")
-@token_required
+@requires_token("stats.read")
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, RegionStatsSchema)
 @errors(401, 403, 404, 422, bearer=True, operation_id="getRegionStats")
 def region_stats(args: dict, code: str) -> dict:
     """A region's indicators against its targets, with its children's."""
-    require(api_user(), "stats.read")
-    region, period = _region_in_scope(code), _period(args)
+    region, period = _region_and_period(code, args)
     board = recent_dashboard(region, period)
     return {
         "region": region,
@@ -191,27 +175,25 @@ def region_stats(args: dict, code: str) -> dict:
 
 
 @blp.get("/stats/regions/<code>/trend")
-@token_required
+@requires_token("stats.read")
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, TrendSchema)
 @errors(401, 403, 404, 422, bearer=True, operation_id="getRegionTrend")
 def region_trend(args: dict, code: str) -> dict:
     """Awareness and usage for the twelve months ending with the period."""
-    require(api_user(), "stats.read")
-    region, period = _region_in_scope(code), _period(args)
+    region, period = _region_and_period(code, args)
     points = trend(region, period)
     return {"region": region, "items": [{"month": m, "awareness": a, "usage": u} for m, a, u in points]}
 
 
 @blp.get("/stats/questions")
-@token_required
+@requires_token("stats.read")
 @blp.arguments(QuestionArgsSchema, location="query")
 @blp.response(200, ItemListSchema)
 @errors(401, 403, 404, 422, bearer=True, operation_id="listQuestionStats")
 def questions(args: dict) -> dict:
     """Item analysis per question, weakest first."""
-    require(api_user(), "stats.read")
-    region, period = _region_in_scope(args["region"]), _period(args)
+    region, period = _region_and_period(args["region"], args)
     items = item_analysis(region, period, current_app.extensions["library"])
     return {
         "region": region,
@@ -228,14 +210,13 @@ def questions(args: dict) -> dict:
 
 
 @blp.get("/targets")
-@token_required
+@requires_token("stats.read")
 @blp.arguments(TargetQuerySchema, location="query")
 @blp.response(200, TargetListSchema)
 @errors(401, 403, 404, 422, bearer=True)
 def list_targets(args: dict) -> dict:
     """The targets in force for a region and period, each saying where it was set."""
-    require(api_user(), "stats.read")
-    region, period = _region_in_scope(args["region"]), _period(args)
+    region, period = _region_and_period(args["region"], args)
     found = target_service.targets_for(region, period)
     return {
         "region": region.code,
@@ -248,27 +229,14 @@ def list_targets(args: dict) -> dict:
 
 
 @blp.put("/targets")
-@token_required
+@requires_token("targets.write")
 @blp.arguments(TargetInputSchema)
 @blp.response(200, TargetSchema)
 @errors(401, 403, 404, 422, bearer=True, operation_id="setTarget")
 def put_target(body: dict) -> dict:
     """Set a target for a region in scope (organizers and admins; audited)."""
-    user = api_user()
-    require(user, "targets.write")
-    region = _region_in_scope(body["region"])
-    try:
-        target = target_service.set_target(region, body["indicator"], body["period"], body["value"], user.id)
-    except target_service.TargetError as exc:
-        field = "period" if exc.code == "unknown_period" else "value"
-        smorest_abort(422, messages={"json": {field: [message(exc.code)]}})
-    record(
-        user,
-        "target.set",
-        target,
-        details={"region": region.code, "indicator": target.indicator, "period": target.period, "value": target.value},
-    )
-    db.session.commit()
+    region = find_region(api_user(), body["region"])
+    target = target_service.set_target_by(api_user(), region, body["indicator"], body["period"], body["value"])
     return {
         "indicator": target.indicator,
         "value": target.value,

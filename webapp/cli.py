@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import click
 from flask import Flask, current_app
@@ -12,10 +15,36 @@ from flask_babel import force_locale
 
 from quizzes.library import run_check
 from webapp.accounts import service as accounts
-from webapp.audit import service as audit
-from webapp.errors import message
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.regions import service as regions
+from webapp.transactions import transaction
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def refusals_exit(command: Command) -> Command:
+    """A command the domain may refuse: the refusal is told, then the command exits with status 1.
+
+    Its transaction was rolled back (``transaction``), so nothing was saved. There is no request
+    to choose a language from: messages are in the site's default one, each field's first.
+    """
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DomainError as error:
+            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+                for name, texts in error.field_messages().items():
+                    for text in texts:
+                        if text != error.message:
+                            click.echo(f"{name}: {text}", err=True)
+                reason = error.message
+            raise click.ClickException(reason) from None
+
+    return cast(Command, run)
+
 
 regions_cli = AppGroup("regions", help="The region tree.")
 users_cli = AppGroup("users", help="Staff, organizer and admin accounts.")
@@ -27,8 +56,8 @@ def rebuild_command() -> None:
     """Recompute every rollup from the stored draws, lesson completions and attempts."""
     from webapp.stats.rollups import answers_purged_through, rebuild
 
-    events = rebuild()
-    db.session.commit()
+    with transaction():
+        events = rebuild()
     click.echo(f"rollups rebuilt from {events} events")
     if purged := answers_purged_through():
         click.echo(f"topic, question and option rollups up to {purged} kept as they were: their answers were purged")
@@ -49,16 +78,8 @@ def purge_command(dry_run: bool) -> None:
     from webapp.retention import purge
 
     config = current_app.config
-    done = purge(
-        utcnow(),
-        config["RETENTION_YEARS"],
-        config["AUDIT_RETENTION_YEARS"],
-        dry_run=dry_run,
-    )
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
+    with transaction():  # a dry run only counts, so committing it changes nothing
+        done = purge(utcnow(), config["RETENTION_YEARS"], config["AUDIT_RETENTION_YEARS"], dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(
         f"raw rows from before {done.raw_before:%Y-%m-%d %H:%M} UTC, audit entries from before "
@@ -70,19 +91,11 @@ def purge_command(dry_run: bool) -> None:
 
 @regions_cli.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@refusals_exit
 def import_regions_command(csv_file: Path) -> None:
     """Import regions from CSV_FILE (columns: code,parent_code,level,name_zh,name_en,population)."""
-    try:
-        text = csv_file.read_text(encoding="utf-8-sig")
-        count = regions.import_regions(regions.read_regions_csv(text))
-    except UnicodeDecodeError:
-        raise click.ClickException("the file is not UTF-8 text; save it as CSV UTF-8 and try again") from None
-    except regions.RegionImportError as exc:
-        db.session.rollback()
-        for line, reason in exc.problems:
-            click.echo(f"{csv_file.name}:{line}: {reason}", err=True)
-        raise click.ClickException(f"{len(exc.problems)} bad row(s); nothing was imported") from None
-    db.session.commit()
+    with transaction():
+        count = regions.import_regions_file(csv_file)
     click.echo(f"imported {count} regions")
 
 
@@ -100,10 +113,10 @@ def seed_demo_command(attempts: int) -> None:
     from webapp.demo import seed_demo_attempts
     from webapp.stats.targets import seed_demo_targets
 
-    city = regions.seed_demo_regions()
-    seed_demo_targets(city)
-    created = _demo_accounts(city)
-    db.session.commit()
+    with transaction():
+        city = regions.seed_demo_regions()
+        seed_demo_targets(city)
+        created = _demo_accounts(city)
     click.echo(f"demo region tree and targets ready under {city.code} ({city.name_en})")
     for username, role, scope, password in created:
         click.echo(f"demo account {username} ({role}, {scope}) password: {password}")
@@ -117,14 +130,14 @@ def seed_demo_command(attempts: int) -> None:
                 bar.update(made - done[0])
                 done[0] = made
 
-            made = seed_demo_attempts(load_library(), city, attempts, progress=progress)
+            with transaction():
+                made = seed_demo_attempts(load_library(), city, attempts, progress=progress)
             bar.update(attempts - done[0])
-        db.session.commit()
         click.echo(f"{made} attempts generated")
         from webapp.demo import seed_demo_volunteers_and_activities
 
-        people, events = seed_demo_volunteers_and_activities(city, accounts.find_user("demo-admin"))
-        db.session.commit()
+        with transaction():
+            people, events = seed_demo_volunteers_and_activities(city, accounts.find_user("demo-admin"))
         click.echo(f"{people} volunteers and {events} activities generated")
 
 
@@ -165,17 +178,11 @@ def content_check_command() -> None:
 @users_cli.command("create-admin")
 @click.argument("username")
 @click.password_option(envvar="ADMIN_PASSWORD", help="Prompted for when not given (or set ADMIN_PASSWORD).")
+@refusals_exit
 def create_admin_command(username: str, password: str) -> None:
     """Create an administrator account, who can then create staff and organizers on the site."""
-    try:
-        user = accounts.create_user(username, username, password, "admin", None)
-    except accounts.AccountError as exc:
-        # no request to choose a language from: the site's default one
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            reason = message(exc.code)
-        raise click.ClickException(reason) from None
-    audit.record(None, "user.create", user, details={"role": "admin", "via": "cli"})
-    db.session.commit()
+    with transaction():
+        user = accounts.open_account(None, username, username, password, "admin", None)
     click.echo(f"administrator {user.username} created")
 
 

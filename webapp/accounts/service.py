@@ -1,4 +1,7 @@
-"""Account operations: create accounts, judge and check passwords, end sessions, issue and revoke API tokens."""
+"""Account operations: create accounts, judge and check passwords, end sessions, issue and revoke API tokens.
+
+What a person does to an account is announced (``webapp.accounts.signals``) for the audit log.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,10 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from webapp.accounts import signals
 from webapp.accounts.models import MIN_PASSWORD_LENGTH, ROLES, SCOPED_ROLES, ApiToken, User
 from webapp.clock import utcnow
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.regions.models import Region
 
@@ -20,12 +25,15 @@ from webapp.regions.models import Region
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-class AccountError(ValueError):
-    """A refusal tied to one form field; ``code`` selects the translated message."""
+class AccountError(DomainError):
+    """A refusal tied to one form field: ``code`` (a message code) beside ``field``.
+
+    A username already taken is a conflict (409); anything else is invalid input (422).
+    """
 
     def __init__(self, field: str, code: str):
-        self.field, self.code = field, code
-        super().__init__(f"{field}: {code}")
+        self.field = field
+        super().__init__(fields={field: code}, status=409 if code == "username_taken" else 422)
 
 
 #: zxcvbn's score from 0 to 4; below 3 a password falls to fewer than about 10^8 guesses
@@ -102,10 +110,29 @@ def create_user(username: str, display_name: str, password: str, role: str, scop
     return user
 
 
+def open_account(
+    by: User | None, username: str, display_name: str, password: str, role: str, scope: Region | None
+) -> User:
+    """``by`` (an admin; None on the command line) opens a new account, announced for the audit log.
+
+    :raises AccountError: as ``create_user``.
+    """
+    user = create_user(username, display_name, password, role, scope)
+    signals.opened.send(user, by=by)
+    return user
+
+
 def update_user(
-    user: User, display_name: str, role: str, scope: Region | None, active: bool, password: str | None = None
+    user: User,
+    display_name: str,
+    role: str,
+    scope: Region | None,
+    active: bool,
+    password: str | None = None,
+    *,
+    by: User,
 ) -> None:
-    """Change an account; a new password or deactivation signs it out everywhere.
+    """``by`` changes an account, announced; a new password or deactivation signs it out everywhere.
 
     :raises AccountError: as ``validate_account``.
     """
@@ -117,7 +144,8 @@ def update_user(
     if password:
         user.set_password(password)
     if password or deactivated:
-        sign_out_everywhere(user)
+        _end_sessions_and_tokens(user)
+    signals.changed.send(user, by=by, password_changed=bool(password))
 
 
 def change_own_password(user: User, current: str, new: str, new_again: str) -> None:
@@ -134,16 +162,20 @@ def change_own_password(user: User, current: str, new: str, new_again: str) -> N
     if problem := password_problem(new, user.username):
         raise AccountError("new_password", problem)
     user.set_password(new)
-    sign_out_everywhere(user)
+    _end_sessions_and_tokens(user)
+    signals.password_changed.send(user)
 
 
-def sign_out_everywhere(user: User, now: datetime | None = None) -> None:
-    """End every session of ``user`` on every device and revoke their API tokens."""
+def sign_out_everywhere(user: User, by: User) -> None:
+    """``by`` ends every session of ``user`` on every device and revokes their API tokens, announced."""
+    _end_sessions_and_tokens(user)
+    signals.signed_out_everywhere.send(user, by=by)
+
+
+def _end_sessions_and_tokens(user: User) -> None:
     user.end_sessions()
     db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow())
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
 
 
@@ -157,6 +189,14 @@ def user_for_session(session_id: str) -> User | None:
         return None  # also sessions from before epochs existed: signing in once more is enough
     user = db.session.get(User, int(match.group(1)))
     return user if user is not None and user.session_epoch == int(match.group(2)) else None
+
+
+def sign_in(username: str, password: str) -> User | None:
+    """The active user with these credentials signing in on the site (announced), else None."""
+    user = authenticate(username, password)
+    if user is not None:
+        signals.signed_in.send(user)
+    return user
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -13,13 +15,12 @@ from wtforms import SelectChoice
 from webapp.accounts import service as accounts
 from webapp.accounts.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
 from webapp.accounts.models import User
-from webapp.accounts.permissions import can, require
+from webapp.accounts.permissions import can, requires
 from webapp.accounts.redirects import same_site_path
 from webapp.accounts.throttle import sign_in_limited
-from webapp.audit.service import record
-from webapp.errors import message
+from webapp.errors import on_refusal
 from webapp.extensions import db, login_manager
-from webapp.forms import select_choices
+from webapp.forms import Form, select_choices
 from webapp.regions import service as regions
 from webapp.regions.models import Region
 
@@ -73,51 +74,52 @@ def _next_page() -> str:
 def login() -> Response | str:
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
+        user = accounts.sign_in(form.username.data, form.password.data)
         if user is not None:
             login_user(user)
-            record(user, "user.login")
-            db.session.commit()
             return redirect(_next_page())
         form.password.errors.append(_("Wrong username or password."))
     return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
-@login_required
+@requires()
 def logout() -> Response:
     # the session cookie is signed, not stored: only a new epoch makes copies of it worthless
     current_user.end_sessions()
-    db.session.commit()
     logout_user()
     return redirect(url_for("learn.home"))
 
 
 @bp.get("/staff")
-@login_required
+@requires()
 def workspace() -> str:
     return render_template("accounts/workspace.html")
 
 
+def _show_again_if_refused(form: Form, page: Callable[[], str]) -> None:
+    """Should the service refuse, ``page()`` is shown again with each message beside its field, answered 200."""
+    on_refusal(lambda _error: (page(), 200), form)
+
+
 @bp.route("/staff/password", methods=["GET", "POST"])
-@login_required
+@requires()
 def change_password() -> Response | str:
     form = PasswordChangeForm()
+
+    def page() -> str:
+        return render_template("accounts/password.html", form=form)
+
     if form.validate_on_submit():
+        _show_again_if_refused(form, page)
         user = current_user._get_current_object()
-        try:
-            accounts.change_own_password(
-                user, form.current_password.data, form.new_password.data, form.new_password_again.data
-            )
-        except accounts.AccountError as exc:
-            getattr(form, exc.field).errors.append(message(exc.code))
-        else:
-            record(user, "user.password_change", user)
-            db.session.commit()
-            login_user(user)  # this browser stays signed in under the new epoch; the others do not
-            flash(_("Your password was changed. Your other sessions and API tokens have been signed out."))
-            return redirect(url_for(".workspace"), code=303)
-    return render_template("accounts/password.html", form=form)
+        accounts.change_own_password(
+            user, form.current_password.data, form.new_password.data, form.new_password_again.data
+        )
+        login_user(user)  # this browser stays signed in under the new epoch; the others do not
+        flash(_("Your password was changed. Your other sessions and API tokens have been signed out."))
+        return redirect(url_for(".workspace"), code=303)
+    return page()
 
 
 def _scope_choices() -> list[SelectChoice]:
@@ -131,65 +133,62 @@ def _scope_choices() -> list[SelectChoice]:
     )
 
 
-def _save_user(form: UserForm, user: User | None) -> User | None:
-    scope = regions.get_region(form.scope.data) if form.scope.data else None
-    try:
-        if user is None:
-            user = accounts.create_user(
-                form.username.data, form.display_name.data or "", form.password.data or "", form.role.data, scope
-            )
-            record(current_user, "user.create", user, details={"role": user.role, "scope": form.scope.data})
-        else:
-            accounts.update_user(
-                user, form.display_name.data or "", form.role.data, scope, form.active.data, form.password.data or None
-            )
-            details = {"role": user.role, "scope": form.scope.data, "active": user.active}
-            record(current_user, "user.update", user, details=details | {"password_changed": bool(form.password.data)})
-    except accounts.AccountError as exc:
-        getattr(form, exc.field).errors.append(message(exc.code))
-        return None
-    db.session.commit()
-    if user.id == current_user.id and user.active:
-        login_user(user)  # an admin changing their own password keeps this session
-    return user
+def _account_form(obj: User | None = None) -> UserForm:
+    form = UserForm(obj=obj)
+    form.scope.choices = _scope_choices()
+    return form
+
+
+def _chosen_scope(form: UserForm) -> Region | None:
+    # one of the form's own choices, which list every region an account may be responsible for
+    return regions.get_region(form.scope.data) if form.scope.data else None
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
-@login_required
+@requires("users.manage")
 def users() -> Response | str:
-    require(current_user, "users.manage")
-    form = UserForm()
-    form.scope.choices = _scope_choices()
-    if form.validate_on_submit() and _save_user(form, None) is not None:
+    form = _account_form()
+
+    def page() -> str:
+        listed = db.session.execute(select(User).order_by(User.role, User.username)).scalars()
+        return render_template("accounts/users.html", form=form, users=list(listed))
+
+    if form.validate_on_submit():
+        _show_again_if_refused(form, page)
+        fields = (form.username.data, form.display_name.data or "", form.password.data or "", form.role.data)
+        accounts.open_account(current_user, *fields, _chosen_scope(form))
         flash(_("Account created."))
         return redirect(url_for(".users"))
-    listed = db.session.execute(select(User).order_by(User.role, User.username)).scalars().all()
-    return render_template("accounts/users.html", form=form, users=listed)
+    return page()
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@login_required
+@requires("users.manage")
 def edit_user(user_id: int) -> Response | str:
-    require(current_user, "users.manage")
     user = db.session.get(User, user_id) or abort(404)
-    form = UserForm(obj=user if request.method == "GET" else None)
-    form.scope.choices = _scope_choices()
+    form = _account_form(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.scope.data = user.scope.code if user.scope else ""
-    if form.validate_on_submit() and _save_user(form, user) is not None:
+
+    def page() -> str:
+        return render_template("accounts/edit_user.html", form=form, user=user)
+
+    if form.validate_on_submit():
+        _show_again_if_refused(form, page)
+        fields = (form.display_name.data or "", form.role.data, _chosen_scope(form), form.active.data)
+        accounts.update_user(user, *fields, form.password.data or None, by=current_user)
+        if user.id == current_user.id and user.active:
+            login_user(user)  # an admin changing their own password keeps this session
         flash(_("Account saved."))
         return redirect(url_for(".users"))
-    return render_template("accounts/edit_user.html", form=form, user=user)
+    return page()
 
 
 @bp.post("/admin/users/<int:user_id>/sign-out")
-@login_required
+@requires("users.manage")
 def sign_out_user(user_id: int) -> Response:
     """End every session and API token of an account, e.g. after a lost phone."""
-    require(current_user, "users.manage")
     user = db.session.get(User, user_id) or abort(404)
-    accounts.sign_out_everywhere(user)
-    record(current_user, "user.sign_out_everywhere", user)
-    db.session.commit()
+    accounts.sign_out_everywhere(user, by=current_user)
     flash(_("%(name)s has been signed out on every device.", name=user.username))
     return redirect(url_for(".edit_user", user_id=user.id), code=303)

@@ -7,9 +7,11 @@ import io
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Select, or_, select
 
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.paging import paginate
 from webapp.regions.models import CHILD_LEVELS, LEVELS, Region
@@ -18,12 +20,22 @@ from webapp.text import is_whole_number
 CSV_COLUMNS = ("code", "parent_code", "level", "name_zh", "name_en", "population")
 
 
-class RegionImportError(Exception):
-    """Rows that cannot be imported, as (line number, reason); nothing was written."""
+class RegionImportError(DomainError):
+    """Rows of ``source`` that cannot be imported, as (line number, reason in English); nothing was written.
 
-    def __init__(self, problems: list[tuple[int, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"line {line}: {reason}" for line, reason in problems))
+    Only the command line imports regions; its refusal lists each bad row, then says so.
+    """
+
+    def __init__(self, problems: list[tuple[int, str]], source: str = "regions"):
+        self.problems, self.source = problems, source
+        super().__init__("unprocessable")
+
+    @property
+    def message(self) -> str:
+        return f"{len(self.problems)} bad row(s); nothing was imported"
+
+    def field_messages(self) -> dict[str, list[str]]:
+        return {f"{self.source}:{line}": [reason] for line, reason in self.problems}
 
 
 @dataclass(frozen=True)
@@ -93,8 +105,21 @@ def _resolve_parent(row: RegionRow, added: dict[str, Region]) -> Region | None:
     return parent
 
 
-def import_regions(rows: Iterable[tuple[int, dict[str, str | None]]]) -> int:
-    """Add regions from (line number, row) pairs, parents before children.
+def import_regions_file(path: Path) -> int:
+    """Add the regions of a CSV file (UTF-8), all or nothing.
+
+    :raises RegionImportError: not UTF-8, a missing column, or every bad row with its line number.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        not_utf8 = "the file is not UTF-8 text; save it as CSV UTF-8 and try again"
+        raise RegionImportError([(1, not_utf8)], path.name) from None
+    return import_regions(read_regions_csv(text, path.name), path.name)
+
+
+def import_regions(rows: Iterable[tuple[int, dict[str, str | None]]], source: str = "regions") -> int:
+    """Add regions from (line number, row) pairs of ``source``, parents before children.
 
     All or nothing: any bad row aborts the whole import.
 
@@ -113,11 +138,11 @@ def import_regions(rows: Iterable[tuple[int, dict[str, str | None]]]) -> int:
                 problems.append((line, str(exc)))
         if problems:
             savepoint.rollback()
-            raise RegionImportError(problems)
+            raise RegionImportError(problems, source)
     return len(added)
 
 
-def read_regions_csv(text: str) -> list[tuple[int, dict[str, str | None]]]:
+def read_regions_csv(text: str, source: str = "regions") -> list[tuple[int, dict[str, str | None]]]:
     """Rows of a regions CSV with their line numbers (the header is line 1).
 
     :raises RegionImportError: when the header lacks a required column.
@@ -125,7 +150,7 @@ def read_regions_csv(text: str) -> list[tuple[int, dict[str, str | None]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise RegionImportError([(1, f"header lacks columns: {', '.join(missing)}")])
+        raise RegionImportError([(1, f"header lacks columns: {', '.join(missing)}")], source)
     return [(reader.line_num, row) for row in reader]
 
 

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from webapp.clock import month_key
+from webapp.clock import local_today, month_key
+from webapp.errors import DomainError
 
 #: the scopes every rollup row is kept for, from the shortest period to the longest
 SCOPES = ("month", "quarter", "year", "plan")
@@ -26,8 +27,12 @@ _PATTERNS = {
 }
 
 
-class PeriodError(ValueError):
-    """Not a period this platform reports on."""
+class PeriodError(DomainError):
+    """Not a period this platform reports on: invalid input, the reason beside the ``period`` field."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__("unprocessable", {"period": "unknown_period"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,27 @@ def scope_key(month: str, scope: str) -> str:
 
 def period_of(day: date, kind: str) -> Period:
     return parse_period(scope_key(month_key(day), kind))
+
+
+def current_period(kind: str = "month") -> Period:
+    """The period of ``kind`` that today (local) lies in; figures are for this month unless asked otherwise."""
+    return period_of(local_today(), kind)
+
+
+def requested_period(key: str | None) -> Period:
+    """The period a request names, or this month when it names none.
+
+    :raises PeriodError: when ``key`` is not a period.
+    """
+    return parse_period(key) if key else current_period()
+
+
+def shown_period(key: str | None) -> tuple[Period, bool]:
+    """The period a page shows for ``key``, and whether ``key`` was no period (then this month is shown)."""
+    try:
+        return requested_period(key), False
+    except PeriodError:
+        return current_period(), True
 
 
 def parse_period(key: str) -> Period:

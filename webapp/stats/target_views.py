@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from webapp.accounts.permissions import region_in_scope, require
-from webapp.audit.service import record
-from webapp.clock import local_today
-from webapp.errors import message
+from webapp.accounts.permissions import requires
+from webapp.errors import DomainError, message, on_refusal
 from webapp.extensions import db
 from webapp.forms import Form, select_choices
+from webapp.regions.models import Region
 from webapp.stats import targets as target_service
 from webapp.stats.labels import INDICATOR_LABELS
 from webapp.stats.models import Target
-from webapp.stats.periods import period_of
+from webapp.stats.periods import current_period
 from webapp.stats.views import chosen_region, stats_helpers
 
 bp = Blueprint("targets", __name__, template_folder="templates")
@@ -42,89 +43,54 @@ class TargetImportForm(Form):
     file = FileField(_l("CSV file"))
 
 
-@bp.route("/staff/targets", methods=["GET", "POST"])
-@login_required
-def targets() -> Response | str:
-    require(current_user, "targets.write")
-    region = chosen_region()
-    form = TargetForm()
-    if request.method == "GET":
-        form.period.data = period_of(local_today(), "plan").key
-    if form.validate_on_submit():
-        try:
-            value = target_service.parse_value(form.indicator.data, form.value.data)
-            target = target_service.set_target(region, form.indicator.data, form.period.data, value, current_user.id)
-        except target_service.TargetError as exc:
-            field = {"unknown_period": form.period}.get(exc.code, form.value)
-            field.errors.append(message(exc.code))
-        except ValueError:
-            form.value.errors.append(message("bad_number"))
-        else:
-            record(
-                current_user,
-                "target.set",
-                target,
-                details={
-                    "region": region.code,
-                    "indicator": target.indicator,
-                    "period": target.period,
-                    "value": target.value,
-                },
-            )
-            db.session.commit()
-            flash(_("Target saved."))
-            return redirect(url_for(".targets", region=region.code))
-    own = (
-        db.session.execute(
-            select(Target).where(Target.region_id == region.id).order_by(Target.period, Target.indicator)
-        )
-        .scalars()
-        .all()
-    )
-    effective = target_service.targets_for(region, period_of(local_today(), "month"))
+def _targets_page(
+    region: Region, form: TargetForm, import_form: TargetImportForm, problems: Sequence[tuple[int, str]] = ()
+) -> str:
+    """The region's targets, in force and its own, with the form and the import form."""
+    own = db.session.execute(
+        select(Target).where(Target.region_id == region.id).order_by(Target.period, Target.indicator)
+    ).scalars()
     return render_template(
         "stats/targets.html",
         region=region,
         form=form,
-        own=own,
-        effective=effective,
-        import_form=TargetImportForm(),
-        problems=[],
+        own=list(own),
+        effective=target_service.targets_for(region, current_period()),
+        import_form=import_form,
+        problems=[(line, message(reason)) for line, reason in problems],
     )
 
 
+@bp.route("/staff/targets", methods=["GET", "POST"])
+@requires("targets.write")
+def targets() -> Response | str:
+    region = chosen_region()
+    form = TargetForm()
+    if request.method == "GET":
+        form.period.data = current_period("plan").key
+
+    if form.validate_on_submit():
+        # a refused target is shown beside its field and answered 200, as a form WTForms refuses is
+        on_refusal(lambda _error: (_targets_page(region, form, TargetImportForm()), 200), form)
+        value = target_service.parse_value(form.indicator.data, form.value.data)
+        target_service.set_target_by(current_user, region, form.indicator.data, form.period.data, value)
+        flash(_("Target saved."))
+        return redirect(url_for(".targets", region=region.code))
+    return _targets_page(region, form, TargetImportForm())
+
+
 @bp.post("/staff/targets/import")
-@login_required
+@requires("targets.write")
 def import_targets() -> Response | str:
-    require(current_user, "targets.write")
     region = chosen_region()
     form = TargetImportForm()
-    problems: list[tuple[int, str]] = []
-    upload = request.files.get("file")
-    if form.validate_on_submit() and upload:
-        try:
-            rows = target_service.read_targets_csv(upload.read().decode("utf-8-sig"))
-            count = target_service.import_targets(rows, lambda r: region_in_scope(current_user, r), current_user.id)
-        except UnicodeDecodeError:
-            problems = [(1, message("not_utf8"))]
-        except target_service.TargetImportError as exc:
-            db.session.rollback()
-            problems = [(line, message(reason)) for line, reason in exc.problems]
-        else:
-            record(current_user, "target.import", details={"region": region.code}, row_count=count)
-            db.session.commit()
-            flash(_("%(num)s targets imported.", num=count))
-            return redirect(url_for(".targets", region=region.code))
-    else:
-        problems = [(1, message("file_required"))]
-    own = db.session.execute(select(Target).where(Target.region_id == region.id)).scalars().all()
-    effective = target_service.targets_for(region, period_of(local_today(), "month"))
-    return render_template(
-        "stats/targets.html",
-        region=region,
-        form=TargetForm(),
-        own=own,
-        effective=effective,
-        import_form=form,
-        problems=problems,
-    ), 422
+
+    def page(error: DomainError) -> str:
+        problems = error.problems if isinstance(error, target_service.TargetImportError) else [(1, error.code)]
+        return _targets_page(region, TargetForm(), form, problems)
+
+    on_refusal(page)
+    upload = request.files.get("file") if form.validate_on_submit() else None
+    count = target_service.import_targets_file(upload.read() if upload else None, current_user, region)
+    flash(_("%(num)s targets imported.", num=count))
+    return redirect(url_for(".targets", region=region.code))

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from webapp.accounts.models import User
+from webapp.accounts.permissions import region_in_scope
+from webapp.audit.service import record
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.regions.models import Region
 from webapp.regions.service import get_region
@@ -22,14 +26,24 @@ from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scop
 #: indicators a target can be set for; all but volunteer_count are shares (0.8 = 80%)
 TARGET_INDICATORS = ("awareness", "pass_share", "usage", "education", "volunteer_share", "volunteer_count")
 CSV_COLUMNS = ("region_code", "indicator", "period", "value")
+#: the field a refusal is shown beside; every other reason concerns the value
+_FIELD_OF_REASON = {"unknown_period": "period", "unknown_indicator": "indicator"}
 
 
-class TargetError(ValueError):
-    """A target that cannot be saved; ``code`` selects the translated message."""
+class TargetError(DomainError):
+    """A target that cannot be saved: invalid input, ``reason`` (a message code) beside its field."""
 
-    def __init__(self, code: str):
-        self.code = code
-        super().__init__(code)
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__("unprocessable", {_FIELD_OF_REASON.get(reason, "value"): reason})
+
+
+class TargetImportError(DomainError):
+    """A CSV of targets that cannot be imported, as (line number, message code); nothing was set."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__("unprocessable")
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ def validate_target(indicator: str, period_key: str, value: float) -> Period:
 
 
 def set_target(region: Region, indicator: str, period_key: str, value: float, by_id: int | None) -> Target:
-    """Create or change a target.
+    """Create or change a target (not audited: the demo seed and tests set them so).
 
     :raises TargetError: as ``validate_target``.
     """
@@ -104,7 +118,22 @@ def set_target(region: Region, indicator: str, period_key: str, value: float, by
     return target
 
 
+def set_target_by(user: User, region: Region, indicator: str, period_key: str, value: float) -> Target:
+    """``user`` sets a target for ``region`` (in their scope), audited; the site's form and the API's PUT.
+
+    :raises TargetError: as ``validate_target``.
+    """
+    target = set_target(region, indicator, period_key, value, user.id)
+    details = {"region": region.code, "indicator": target.indicator, "period": target.period, "value": target.value}
+    record(user, "target.set", target, details=details)
+    return target
+
+
 def read_targets_csv(text: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a targets CSV with their line numbers (the header is line 1).
+
+    :raises TargetImportError: when the header lacks a column.
+    """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -112,46 +141,60 @@ def read_targets_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     return [(reader.line_num, row) for row in reader]
 
 
-class TargetImportError(Exception):
-    def __init__(self, problems: list[tuple[int, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"line {line}: {reason}" for line, reason in problems))
+def _set_row(row: dict[str, str], by: User) -> None:
+    """:raises TargetError: a region outside ``by``'s scope, or a target ``set_target`` refuses."""
+    region = get_region((row.get("region_code") or "").strip())
+    # a bad row is reported by line, so not find_region's 404; foreign and unknown codes read alike
+    if region is None or not region_in_scope(by, region):
+        raise TargetError("unknown_region")
+    indicator, period = (row.get("indicator") or "").strip(), (row.get("period") or "").strip()
+    set_target(region, indicator, period, parse_value(indicator, row.get("value") or ""), by.id)
 
 
-def import_targets(rows: list[tuple[int, dict[str, str]]], allowed, by_id: int | None) -> int:
-    """Set targets from CSV rows, all or nothing; ``allowed(region)`` says which regions may be set.
+def import_targets(rows: list[tuple[int, dict[str, str]]], by: User) -> int:
+    """Set targets from CSV rows for regions in ``by``'s scope, all or nothing.
 
     :raises TargetImportError: every bad row with its line number.
     """
     problems: list[tuple[int, str]] = []
     with db.session.begin_nested() as savepoint:
         for line, row in rows:
-            region = get_region((row.get("region_code") or "").strip())
-            if region is None or not allowed(region):
-                problems.append((line, "unknown region code"))
-                continue
             try:
-                value = float((row.get("value") or "").strip().rstrip("%")) / (
-                    100 if (row.get("value") or "").strip().endswith("%") else 1
-                )
-                set_target(
-                    region, (row.get("indicator") or "").strip(), (row.get("period") or "").strip(), value, by_id
-                )
-            except ValueError as exc:
-                problems.append((line, getattr(exc, "code", "value must be a number")))
+                _set_row(row, by)
+            except TargetError as error:
+                problems.append((line, error.reason))
         if problems:
             savepoint.rollback()
             raise TargetImportError(problems)
     return len(rows)
 
 
-def parse_value(indicator: str, raw: str) -> float:
-    """'80%' or '0.8' → 0.8 for rates; a plain number of people for volunteer_count.
+def import_targets_file(data: bytes | None, by: User, page_region: Region) -> int:
+    """``by`` imports an uploaded CSV of targets (from ``page_region``'s page), all or nothing, audited.
 
-    :raises ValueError: when it is not a number.
+    :raises TargetImportError: no file, not UTF-8, a missing column, or every bad row with its line.
+    """
+    if data is None:
+        raise TargetImportError([(1, "file_required")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TargetImportError([(1, "not_utf8")]) from None
+    count = import_targets(read_targets_csv(text), by)
+    record(by, "target.import", details={"region": page_region.code}, row_count=count)
+    return count
+
+
+def parse_value(indicator: str, raw: str) -> float:
+    """'80%', '80' or '0.8' → 0.8 for rates; a plain number of people for volunteer_count.
+
+    :raises TargetError: when it is not a number.
     """
     raw = raw.strip()
-    value = float(raw.rstrip("%"))
+    try:
+        value = float(raw.rstrip("%"))
+    except ValueError:
+        raise TargetError("bad_number") from None
     if raw.endswith("%") or (indicator != "volunteer_count" and value > 1):
         value /= 100
     return value

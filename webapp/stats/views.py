@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from webapp.accounts.permissions import region_in_scope, require
+from webapp.accounts.permissions import find_region, region_in_scope, requires
 from webapp.audit.service import record
 from webapp.campaigns.labels import channel_label, kind_label
-from webapp.clock import local_today, utcnow
+from webapp.clock import utcnow
 from webapp.exports import FORMATS, table_response
 from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.regions.models import Region
-from webapp.regions.service import get_region
 from webapp.stats import tables
 from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_dashboard, sort_children
 from webapp.stats.items import item_analysis
 from webapp.stats.labels import INDICATOR_LABELS, INDICATOR_NOTES, interval, percent, period_label, status_label
-from webapp.stats.periods import Period, PeriodError, parse_period, period_of
+from webapp.stats.periods import Period, current_period, shown_period
 
 bp = Blueprint("stats", __name__, template_folder="templates")
 
@@ -41,18 +40,11 @@ def stats_helpers() -> dict:
     }
 
 
-def default_period() -> Period:
-    return period_of(local_today(), "month")
-
-
 def chosen_region() -> Region:
     """The region asked for, if in scope (404 otherwise); else the user's own scope."""
     code = request.args.get("region")
     if code:
-        region = get_region(code[:32])
-        if region is None or not region_in_scope(current_user, region):
-            abort(404)
-        return region
+        return find_region(current_user, code)
     if current_user.scope is not None:
         return current_user.scope
     root = db.session.execute(db.select(Region).where(Region.parent_id.is_(None)).order_by(Region.id)).scalars().first()
@@ -60,25 +52,17 @@ def chosen_region() -> Region:
 
 
 def chosen_period() -> tuple[Period, bool]:
-    """The period asked for, and whether the request named a bad one (then the default is shown)."""
-    key = request.args.get("period")
-    if not key:
-        return default_period(), False
-    try:
-        return parse_period(key), False
-    except PeriodError:
-        return default_period(), True
+    """The period asked for, and whether the request named a bad one (then this month is shown)."""
+    return shown_period(request.args.get("period"))
 
 
 def period_choices(period: Period) -> list[Period]:
-    today = local_today()
-    return [period_of(today, kind) for kind in ("month", "quarter", "year", "plan")] + [period.previous()]
+    return [current_period(kind) for kind in ("month", "quarter", "year", "plan")] + [period.previous()]
 
 
 @bp.get("/staff/stats")
-@login_required
+@requires("stats.read")
 def dashboard() -> str:
-    require(current_user, "stats.read")
     region, (period, bad_period) = chosen_region(), chosen_period()
     sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
     board = recent_dashboard(region, period)
@@ -95,9 +79,8 @@ def dashboard() -> str:
 
 
 @bp.get("/staff/stats/questions")
-@login_required
+@requires("stats.read")
 def questions() -> str:
-    require(current_user, "stats.read")
     region, (period, bad_period) = chosen_region(), chosen_period()
     library = current_app.extensions["library"]
     return render_template(
@@ -111,23 +94,20 @@ def questions() -> str:
 
 
 @bp.get("/staff/stats/export.<fmt>")
-@login_required
+@requires("stats.read")
 def export(fmt: str) -> Response:
-    require(current_user, "stats.read")
     if fmt not in FORMATS:
         abort(404)
     region, (period, _bad) = chosen_region(), chosen_period()
     board = recent_dashboard(region, period)
     headers, rows = tables.children_table(board, current_lang())
     record(current_user, "stats.export", region, details={"period": period.key, "format": fmt}, row_count=len(rows))
-    db.session.commit()
     return table_response(fmt, f"indicators-{region.code}-{period.key}", headers, rows)
 
 
 @bp.get("/staff/stats/report")
-@login_required
+@requires("stats.read")
 def report() -> str:
-    require(current_user, "stats.read")
     region, (period, bad_period) = chosen_region(), chosen_period()
     board = recent_dashboard(region, period)
     return render_template(
