@@ -67,10 +67,6 @@ def requires_token(ability: str | None = None) -> Callable[[View], View]:
     return decorate
 
 
-#: any valid bearer token
-token_required = requires_token()
-
-
 def api_user() -> User:
     return g.api_user
 
