@@ -63,6 +63,13 @@ def empty_database(kind: str, tmp_dir: Path, name: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=EMPTY_DATABASE_KINDS)
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database of each kind, named after the test module."""
+    with empty_database(request.param, tmp_path, request.module.__name__.rsplit(".", 1)[-1]) as uri:
+        yield uri
+
+
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     uri = _database_uri(tmp_path_factory.mktemp("db"))

@@ -1,5 +1,5 @@
 """What tests say again and again, said once: API errors and tokens, forms, a quiz's right
-answers, the audit log, exports, kept figures and QR codes read back.
+answers, the audit log, exports, kept figures, gunicorn serving the app, and QR codes read back.
 
 Builders of people, places and activities are fixtures in ``tests/factories.py``.
 """
@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import struct
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import segno
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from bench.run import gunicorn as gunicorn_serving
 from content.check import Library
 from quizzes.models import Draw
-from tests.conftest import COMMUNITY, PASSWORD, csrf_token
+from tests.conftest import COMMUNITY, PASSWORD, csrf_token, make_app
 from webapp.audit.models import AuditEntry
 from webapp.campaigns import qr
 from webapp.extensions import db
 from webapp.learn.models import Respondent
+from webapp.regions.service import seed_demo_regions
 from webapp.stats import rollups
 from webapp.stats.models import DashboardSnapshot
 from webapp.volunteers.models import Volunteer
@@ -34,14 +39,14 @@ from webapp.volunteers.models import Volunteer
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
-    """``response`` is an API refusal with ``status`` in the one error shape (a JSON body holding
-    only ``error``, with a message, and ``code`` when one is named): its ``error`` member."""
+    """``response`` is an API refusal with ``status`` in the one error shape (a JSON body of only
+    ``error``: code, message, fields and request id), of ``code`` when one is named: that ``error``."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json
     body = response.get_json()
     assert set(body) == {"error"}, body
     error = body["error"]
-    assert error["message"]
+    assert {"code", "message", "fields", "request_id"} <= set(error) and error["message"], error
     if code is not None:
         assert error["code"] == code, error
     return error
@@ -152,11 +157,59 @@ def snapshot() -> dict:
     return {"rollups": rows, "respondents": sorted(tuple(m) for m in months)}
 
 
+def assert_rollups_equal_a_rebuild() -> None:
+    """The rollups kept live as answers came in equal those rebuilt from the raw rows."""
+    live = snapshot()
+    rollups.rebuild()
+    db.session.commit()
+    assert snapshot() == live
+
+
 def age_dashboards(by: timedelta) -> None:
     """Every kept dashboard, as if it had been read ``by`` earlier."""
     for kept in db.session.scalars(select(DashboardSnapshot)):
         kept.computed_at -= by
     db.session.commit()
+
+
+def assert_all_stored_once(acknowledged: list) -> dict:
+    """Every acknowledged ``(draw id, score)`` is stored once with that score, with all its answers,
+    and the rollups kept live equal a rebuild: the stored scores by draw id."""
+    stored = dict(db.session.execute(text("SELECT draw_id, n_correct FROM attempts")).all())
+    assert len(acknowledged) == len({draw_id for draw_id, _ in acknowledged})
+    assert all(stored.get(draw_id) == n_correct for draw_id, n_correct in acknowledged)
+    assert db.session.execute(text("SELECT count(*) FROM answers")).scalar_one() == 10 * len(stored)
+    assert_rollups_equal_a_rebuild()
+    return stored
+
+
+# --- serving the app as in production ---------------------------------------------------------
+
+
+@contextmanager
+def serve(database_uri: str, workers: int = 2) -> Iterator[tuple[str, int]]:
+    """gunicorn serving wsgi:app over ``database_uri`` (schema built, demo regions seeded):
+    its base URL and master's pid. The caller stays inside the app's context, to check
+    the database afterwards."""
+    app = make_app(database_uri)
+    context = app.app_context()
+    context.push()
+    try:
+        db.create_all()
+        seed_demo_regions()
+        db.session.commit()
+        env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "k" * 32, "RATELIMIT_ENABLED": "0"}
+        with gunicorn_serving("wsgi:app", env, workers) as served:
+            yield served
+    finally:
+        db.session.remove()
+        db.engine.dispose()
+        context.pop()
+
+
+def workers_of(master: int) -> list[int]:
+    """The pids of the gunicorn master's workers."""
+    return sorted(int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split())
 
 
 # --- QR codes --------------------------------------------------------------------------------
