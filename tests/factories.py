@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from content.check import Library
 from quizzes import service as quizzes
+from quizzes.library import Library
 from quizzes.service import Timing
 from tests.conftest import COMMUNITY, PASSWORD
 from tests.helpers import authorization, right_choices, token_for

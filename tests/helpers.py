@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
 from bench.run import gunicorn as gunicorn_serving
-from content.check import Library
+from quizzes.library import Library
 from quizzes.models import Draw
 from tests.conftest import COMMUNITY, PASSWORD, csrf_token, make_app
 from webapp.audit.models import AuditEntry
