@@ -152,7 +152,7 @@ def make_respondent() -> Callable[[str], Respondent]:
 
 
 @pytest.fixture(scope="session")
-def hand_in_survey(library: Library, make_respondent) -> Callable[..., Respondent]:
+def hand_in_survey(library: Library, make_respondent: Callable[[str], Respondent]) -> Callable[..., Respondent]:
     """``hand_in_survey("DEMO010101", 7, NOV)`` → who handed in, at ``when``, an awareness
     survey of that community with exactly 7 right answers (a new resident of it unless
     ``respondent`` is given); ``complete=False`` leaves the last question unanswered."""

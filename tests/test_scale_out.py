@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -22,13 +23,14 @@ from tests.conftest import COMMUNITY, CSRF_RE, PASSWORD, empty_database, make_ap
 from tests.factories import NOV
 from tests.helpers import age_dashboards, authorization, token_for
 from webapp.extensions import db
+from webapp.learn.models import Respondent
 from webapp.regions.service import seed_demo_regions
 
 STATS = "/api/v1/stats/regions/DEMO?period=2026-11"
 
 
 @pytest.fixture(scope="session")
-def surveys_scoring(hand_in_survey):
+def surveys_scoring(hand_in_survey) -> Callable[..., list[Respondent]]:
     """``surveys_scoring(9, 7)``: two awareness surveys handed in in the demo community, of 9
     and of 7 right answers."""
     return lambda *scores: [hand_in_survey(COMMUNITY, correct, NOV) for correct in scores]

@@ -71,7 +71,7 @@ class Target:
 
 
 @pytest.fixture(scope="session")
-def make_target(make_volunteer) -> Callable[[str | None], Target]:
+def make_target(make_volunteer: Callable[..., Volunteer]) -> Callable[[str | None], Target]:
     """``make_target(community)`` → a case's own volunteer there, its community's ambassador
     (None: a missing volunteer), and a phone no one has."""
 
