@@ -24,10 +24,13 @@ from webapp.config import database_url
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_support", "tests.factories"]
 
-#: a demo community that every test can use
+#: a demo community that every test can use (street DEMO0101, district DEMO01)
 COMMUNITY = "DEMO010101"
+#: a community of another street (DEMO0102) and of another district (DEMO02)
+OTHER_STREET_COMMUNITY = "DEMO010201"
+OTHER_DISTRICT_COMMUNITY = "DEMO020101"
 
 
 def _database_uri(tmp_dir: Path) -> str:
@@ -58,6 +61,13 @@ def empty_database(kind: str, tmp_dir: Path, name: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=EMPTY_DATABASE_KINDS)
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database of each kind, named after the test module."""
+    with empty_database(request.param, tmp_path, request.module.__name__.rsplit(".", 1)[-1]) as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")
@@ -189,16 +199,9 @@ ACCOUNTS = {
 
 
 @pytest.fixture()
-def accounts(app: Flask) -> dict:
-    from webapp.accounts.service import create_user
-    from webapp.regions.service import get_region
-
-    users = {
-        name: create_user(name, name, PASSWORD, role, get_region(scope) if scope else None)
-        for name, (role, scope) in ACCOUNTS.items()
-    }
-    db.session.commit()
-    return users
+def accounts(app: Flask, make_account) -> dict:
+    """The accounts of ``ACCOUNTS``, by name."""
+    return {name: make_account(name, role, scope) for name, (role, scope) in ACCOUNTS.items()}
 
 
 def sign_in(client: FlaskClient, username: str, password: str = PASSWORD):

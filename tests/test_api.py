@@ -12,33 +12,8 @@ from sqlalchemy import func, select
 from quizzes.library import Library
 from quizzes.models import Attempt, Draw
 from tests.conftest import COMMUNITY, PASSWORD
+from tests.helpers import assert_error, authorization, new_draw, right_answers
 from webapp.extensions import db
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    error = response.get_json()["error"]
-    assert error["code"] == code and error["message"]
-    return error
-
-
-def new_draw(client: FlaskClient, slug: str = "awareness-survey", token: str | None = None) -> dict:
-    headers = {"X-Respondent-Token": token} if token else {}
-    response = client.post(f"/api/v1/quizzes/{slug}/draws", json={"community": COMMUNITY}, headers=headers)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def right_answers(library: Library, draw_id: str) -> list[dict]:
-    draw = db.session.get(Draw, draw_id)
-    return [
-        {
-            "position": i,
-            "choices": [p for p, key in enumerate(item["o"]) if library.bank.questions[item["q"]].option(key).correct],
-        }
-        for i, item in enumerate(draw.items)
-    ]
 
 
 def test_openapi_document_lists_the_endpoints(client: FlaskClient) -> None:
@@ -294,7 +269,7 @@ def test_every_timestamp_has_an_offset_and_the_right_instant(client: FlaskClient
         stamps = _timestamps(response.get_json())
         token = db.session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars().first()
         assert _same_instant(stamps[".expires_at"], token.expires_at)
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+        return authorization(response.get_json()["token"])
 
     staff, organizer = bearer("staff"), bearer("organizer")
     answers: dict[str, dict] = {}

@@ -11,28 +11,15 @@ from sqlalchemy import select
 from quizzes.library import Library
 from quizzes.models import Attempt, Draw
 from tests.conftest import csrf_token
+from tests.helpers import start_quiz
 from webapp.campaigns.models import Activity
 from webapp.extensions import db
-from webapp.regions.service import get_region
-
-
-def make_activity(code: str, community: str) -> Activity:
-    activity = Activity(
-        code=code,
-        title="消防宣传进学校",
-        channel="school",
-        kind="talk",
-        held_on=date(2026, 11, 9),
-        community=get_region(community),
-    )
-    db.session.add(activity)
-    db.session.commit()
-    return activity
 
 
 @pytest.fixture()
-def school_talk(app) -> Activity:
-    return make_activity("talk2026ab", "DEMO010102")
+def school_talk(app, make_account, make_activity) -> Activity:
+    staff = make_account("staff", "staff", "DEMO0101")
+    return make_activity(staff, "DEMO010102", title="消防宣传进学校", channel="school", held_on=date(2026, 11, 9))
 
 
 def test_scanning_an_activity_code_attributes_the_survey(
@@ -42,8 +29,7 @@ def test_scanning_an_activity_code_attributes_the_survey(
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "银杏社区" in home  # the activity's community is now the resident's
-    start = client.post("/quizzes/awareness-survey/start", data={"csrf_token": csrf_token(client)})
-    draw_id = start.headers["Location"].rsplit("/", 1)[-1]
+    draw_id = start_quiz(client)
     draw = db.session.get(Draw, draw_id)
     assert draw.activity_id == school_talk.id
     form = {"csrf_token": csrf_token(client), "confirm_incomplete": "1", "q0": "0"}
@@ -61,8 +47,7 @@ def test_unknown_activity_code_is_404(client: FlaskClient) -> None:
 def test_switching_community_drops_the_activity(client: FlaskClient, school_talk: Activity) -> None:
     client.get(f"/a/{school_talk.code}")
     client.get("/c/DEMO010101")  # the resident then picks another community
-    start = client.post("/quizzes/awareness-survey/start", data={"csrf_token": csrf_token(client)})
-    draw = db.session.get(Draw, start.headers["Location"].rsplit("/", 1)[-1])
+    draw = db.session.get(Draw, start_quiz(client))
     assert draw.activity_id is None and draw.community.code == "DEMO010101"
 
 

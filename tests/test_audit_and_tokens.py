@@ -8,27 +8,17 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import PASSWORD
+from tests.helpers import assert_error, authorization, token_for
 from webapp.audit.service import record
 from webapp.clock import utcnow
 from webapp.extensions import db
 
 
-def token_for(client: FlaskClient, username: str) -> str:
-    response = client.post("/api/v1/auth/tokens", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()["token"]
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_token_lifecycle(client: FlaskClient, accounts: dict) -> None:
     token = token_for(client, "admin")
-    assert client.get("/api/v1/audit", headers=bearer(token)).status_code == 200
-    assert client.delete("/api/v1/auth/tokens", headers=bearer(token)).status_code == 204
-    revoked = client.get("/api/v1/audit", headers=bearer(token))
-    assert revoked.status_code == 401 and revoked.get_json()["error"]["code"] == "unauthorized"
+    assert client.get("/api/v1/audit", headers=authorization(token)).status_code == 200
+    assert client.delete("/api/v1/auth/tokens", headers=authorization(token)).status_code == 204
+    assert_error(client.get("/api/v1/audit", headers=authorization(token)), 401, "unauthorized")
 
 
 def test_wrong_credentials_and_expired_tokens_are_401(client: FlaskClient, accounts: dict) -> None:
@@ -39,7 +29,7 @@ def test_wrong_credentials_and_expired_tokens_are_401(client: FlaskClient, accou
 
     token, _ = issue_token(accounts["admin"], timedelta(hours=1), now=utcnow() - timedelta(hours=2))
     db.session.commit()
-    assert client.get("/api/v1/audit", headers=bearer(token)).status_code == 401
+    assert client.get("/api/v1/audit", headers=authorization(token)).status_code == 401
     assert client.get("/api/v1/audit", headers={"Authorization": "Basic abc"}).status_code == 401
 
 
@@ -47,7 +37,7 @@ def test_disabled_account_tokens_stop_working(client: FlaskClient, accounts: dic
     token = token_for(client, "admin")
     accounts["admin"].active = False
     db.session.commit()
-    assert client.get("/api/v1/audit", headers=bearer(token)).status_code == 401
+    assert client.get("/api/v1/audit", headers=authorization(token)).status_code == 401
 
 
 def test_token_requests_are_rate_limited(database_uri: str) -> None:
@@ -85,12 +75,10 @@ def test_audit_page_filters_by_user_action_and_date(as_user, accounts: dict, ent
     assert admin.get("/staff/audit?since=not-a-date&page=abc").status_code == 200
 
 
-def test_audit_api_filters_and_scopes(client: FlaskClient, accounts: dict, entries) -> None:
-    body = client.get(
-        "/api/v1/audit?action=volunteer.export", headers=bearer(token_for(client, "organizer"))
-    ).get_json()
+def test_audit_api_filters_and_scopes(client: FlaskClient, accounts: dict, entries, bearer) -> None:
+    body = client.get("/api/v1/audit?action=volunteer.export", headers=bearer("organizer")).get_json()
     assert [e["username"] for e in body["items"]] == ["staff"] and body["items"][0]["row_count"] == 12
-    assert client.get("/api/v1/audit?since=yesterday", headers=bearer(token_for(client, "admin"))).status_code == 422
+    assert client.get("/api/v1/audit?since=yesterday", headers=bearer("admin")).status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -117,8 +105,10 @@ def test_site_permission_table(client: FlaskClient, as_user, who: str | None, pa
 
 
 @pytest.mark.parametrize(("who", "expected"), [(None, 401), ("staff", 403), ("organizer", 200), ("admin", 200)])
-def test_audit_api_permission_table(client: FlaskClient, accounts: dict, who: str | None, expected: int) -> None:
-    headers = bearer(token_for(client, who)) if who else {}
+def test_audit_api_permission_table(
+    client: FlaskClient, accounts: dict, who: str | None, expected: int, bearer
+) -> None:
+    headers = bearer(who) if who else {}
     assert client.get("/api/v1/audit", headers=headers).status_code == expected
 
 
@@ -137,14 +127,12 @@ def test_every_audited_action_has_a_label() -> None:
     assert actions and actions - set(ACTION_LABELS) == set()
 
 
-def test_token_requests_count_per_account_together_with_the_site(database_uri: str) -> None:
+def test_token_requests_count_per_account_together_with_the_site(database_uri: str, make_account) -> None:
     from tests.conftest import seeded_app, sign_in
-    from webapp.accounts.service import create_user
 
     with seeded_app(database_uri, RATELIMIT_ENABLED=True) as app:
         for name in ("alice", "bob"):
-            create_user(name, name, PASSWORD, "admin", None)
-        db.session.commit()
+            make_account(name, "admin")
 
         def ask(address: str, credentials: object) -> int:
             response = app.test_client().post(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.test_audit_and_tokens import bearer, token_for
 from webapp.audit.service import audit_page, record
 from webapp.extensions import db
 
@@ -35,8 +34,8 @@ def test_the_site_pages_fifty_entries(as_user, many_entries) -> None:
     )
 
 
-def test_the_api_pages_with_the_same_helper(client: FlaskClient, accounts: dict, many_entries) -> None:
-    headers = bearer(token_for(client, "admin"))
+def test_the_api_pages_with_the_same_helper(client: FlaskClient, accounts: dict, many_entries, bearer) -> None:
+    headers = bearer("admin")
     body = client.get("/api/v1/audit?action=volunteer.export&page=3&per_page=20", headers=headers).get_json()
     assert (body["page"], body["per_page"], body["total"], len(body["items"])) == (3, 20, 55, 15)
     assert body["items"][0]["username"] == "staff"

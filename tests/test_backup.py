@@ -14,7 +14,6 @@ from sqlalchemy import Engine, create_engine, inspect, select, table, text
 from sqlalchemy.sql import column
 
 from tests.conftest import EMPTY_DATABASE_KINDS, empty_database, make_app
-from tests.test_volunteers import make_volunteer
 from webapp.demo import seed_demo_attempts
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions
@@ -58,7 +57,9 @@ def _script(name: str, database: str, file: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_a_backup_restores_into_a_fresh_database_row_for_row(databases: tuple[str, str], tmp_path: Path) -> None:
+def test_a_backup_restores_into_a_fresh_database_row_for_row(
+    databases: tuple[str, str], tmp_path: Path, make_volunteer
+) -> None:
     source, restored = databases
     app = make_app(source)
     with app.app_context():

@@ -3,42 +3,32 @@ submissions carrying on from the generated rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bench.generate import CITY_CODE, generate, respondent_token
 from quizzes import service as quizzes
 from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
-from tests.conftest import EMPTY_DATABASE_KINDS, empty_database, make_app
-from tests.test_rollups import snapshot
+from tests.conftest import make_app
+from tests.helpers import assert_rollups_equal_a_rebuild
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.learn.service import find_respondent
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.regions.service import get_region
-from webapp.stats import rollups
 
 COMMUNITIES, RESPONDENTS = 20, 600
-
-
-@pytest.fixture(params=EMPTY_DATABASE_KINDS)
-def city_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with empty_database(request.param, tmp_path, "city") as uri:
-        yield uri
 
 
 def count(*what) -> int:
     return db.session.execute(select(func.count()).select_from(*what)).scalar_one()
 
 
-def test_generated_city_matches_its_summary_and_a_rebuild(city_database: str, library: Library) -> None:
-    summary = generate(city_database, communities=COMMUNITIES, respondents=RESPONDENTS, processes=2)
-    app = make_app(city_database)
+def test_generated_city_matches_its_summary_and_a_rebuild(fresh_database: str, library: Library) -> None:
+    summary = generate(fresh_database, communities=COMMUNITIES, respondents=RESPONDENTS, processes=2)
+    app = make_app(fresh_database)
     with app.app_context():
         city = get_region(CITY_CODE)
         levels = dict(db.session.execute(select(Region.level, func.count()).group_by(Region.level)).all())
@@ -68,8 +58,6 @@ def test_generated_city_matches_its_summary_and_a_rebuild(city_database: str, li
         draw = quizzes.start_draw(library, library.survey, respondent, community, timing)
         quizzes.submit_draw(library, draw, {i: [0] for i in range(len(draw.items))})
         db.session.commit()
-        live = snapshot()
-        rollups.rebuild()
-        assert snapshot() == live
+        assert_rollups_equal_a_rebuild()
         db.session.rollback()
         db.engine.dispose()

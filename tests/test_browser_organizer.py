@@ -10,11 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
-from quizzes.library import Library
 from tests.browser_support import phone, screenshot
 from tests.conftest import PASSWORD
-from tests.test_indicators import person, survey
-from webapp.accounts.service import create_user
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
@@ -25,13 +22,13 @@ DESK = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_tou
 
 
 def test_organizer_reads_the_district_and_downloads_xlsx(
-    chromium: Browser | None, live_server: str, library: Library
+    chromium: Browser | None, live_server: str, hand_in_survey, make_account
 ) -> None:
     seed_demo_targets(get_region("DEMO"))
-    create_user("district", "区消安委", PASSWORD, "organizer", get_region("DEMO01"))
+    make_account("district", "organizer", "DEMO01", display_name="区消安委")
     when = utcnow() - timedelta(minutes=30)
     for community, correct in (("DEMO010101", 9), ("DEMO010101", 8), ("DEMO010203", 6)):
-        survey(library, person(community), community, correct, when)
+        hand_in_survey(community, correct, when)
     db.session.commit()
 
     with phone(chromium, live_server, **DESK) as page:

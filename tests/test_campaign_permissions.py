@@ -16,11 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import ACCOUNTS, PASSWORD, csrf_token, seeded_app, sign_in
-from webapp.accounts.service import create_user, issue_token
-from webapp.campaigns import service as campaigns
+from tests.conftest import ACCOUNTS, csrf_token, seeded_app, sign_in
+from tests.helpers import assert_error, authorization
+from webapp.accounts.service import issue_token
 from webapp.extensions import db
-from webapp.regions.service import get_region
 
 ROLES = ["anonymous", "staff", "other_staff", "organizer", "other_organizer", "admin"]
 #: community codes by object; DEMO030101 lies outside every scoped test account
@@ -41,21 +40,14 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(database_uri: str) -> Iterator[World]:
+def world(database_uri: str, make_account, make_activity) -> Iterator[World]:
     """One app, accounts and activities for the whole table (signing in is slow on purpose)."""
     with seeded_app(database_uri) as app:
-        users = {
-            name: create_user(name, name, PASSWORD, role, get_region(scope) if scope else None)
-            for name, (role, scope) in ACCOUNTS.items()
+        users = {name: make_account(name, role, scope) for name, (role, scope) in ACCOUNTS.items()}
+        activities = {
+            where: make_activity(users["admin"], COMMUNITIES[where], held_on=date.fromisoformat(DAY)).id
+            for where in ("inside", "outside")
         }
-        activities = {}
-        for where in ("inside", "outside"):
-            activity = campaigns.create_activity(
-                {"title": "讲座", "channel": "community", "kind": "talk", "held_on": date.fromisoformat(DAY)},
-                get_region(COMMUNITIES[where]),
-                users["admin"],
-            )
-            activities[where] = activity.id
         activities["missing"] = 999_999
         tokens = {name: issue_token(user, timedelta(hours=1))[0] for name, user in users.items()}
         db.session.commit()
@@ -136,7 +128,7 @@ def _site(world: World, role: str, method: str, path: str, obj: str | None):
 
 
 def _api(world: World, role: str, method: str, path: str, body: dict | None = None):
-    headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role != "anonymous" else {}
+    headers = authorization(world.tokens[role]) if role != "anonymous" else {}
     return world.clients["anonymous"].open(path, method=method, json=body, headers=headers)
 
 
@@ -192,7 +184,7 @@ def test_api_activity(world: World, role: str, obj: str, method: str, path: str,
     response = _api(world, role, method, path.format(a=world.activities[obj]), body)
     assert response.status_code == _expected(role, False, write, obj, ok)
     if response.status_code == 404:
-        assert response.get_json()["error"]["code"] == "not_found"
+        assert_error(response, 404, "not_found")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -203,7 +195,7 @@ def test_api_create_in_a_community(world: World, role: str, obj: str) -> None:
     # an unknown and a foreign community are refused alike, so codes cannot be probed
     assert response.status_code == _expected(role, False, True, obj, 201, hidden=422)
     if response.status_code == 422:
-        assert response.get_json()["error"]["code"] == "community_unknown"
+        assert_error(response, 422, "community_unknown")
 
 
 @pytest.mark.parametrize("role", ROLES)

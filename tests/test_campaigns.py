@@ -6,18 +6,15 @@ import csv
 import io
 import re
 import struct
-import zlib
 from datetime import date, timedelta
 
 import pytest
-import segno
 from flask import Flask
-from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token
-from webapp.audit.models import AuditEntry
+from tests.factories import ACTIVITY_DAY, ACTIVITY_FORM
+from tests.helpers import audit_entries, form_data, png_modules, qr_matrix, svg_modules
 from webapp.campaigns import qr
 from webapp.campaigns import service as campaigns
 from webapp.campaigns.labels import CHANNEL_LABELS, KIND_LABELS
@@ -29,61 +26,20 @@ from webapp.regions.service import get_region
 from webapp.volunteers.models import Volunteer
 
 TODAY = utcnow().date()
-BASE = TODAY - timedelta(days=60)
-
-
-def volunteer(name: str, phone: str, community: str, status: str = "active") -> Volunteer:
-    found = Volunteer(
-        name=name,
-        phone=phone,
-        community=get_region(community),
-        status=status,
-        source="staff",
-        consent_at=utcnow(),
-    )
-    db.session.add(found)
-    db.session.flush()
-    return found
-
-
-def activity(by, community: str, **fields) -> Activity:
-    data = {"title": "讲座", "channel": "community", "kind": "talk", "held_on": BASE, **fields}
-    return campaigns.create_activity(data, get_region(community), by)
-
-
-def audit(action: str) -> list[AuditEntry]:
-    stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-    return list(db.session.execute(stmt).scalars())
-
-
-def form_data(client: FlaskClient, page: str, **fields) -> dict:
-    data = {
-        "csrf_token": csrf_token(client, page),
-        "title": "厨房用火安全讲座",
-        "channel": "school",
-        "kind": "talk",
-        "held_on": BASE.isoformat(),
-        "community": "DEMO010101",
-        "place": "育才小学礼堂",
-        "participants": "120",
-        "materials": "300",
-        "notes": "",
-    }
-    data.update(fields)
-    return data
+BASE = ACTIVITY_DAY
 
 
 # --- create and edit -----------------------------------------------------------------
 
 
 @pytest.fixture()
-def helpers(accounts: dict) -> dict[str, Volunteer]:
+def helpers(accounts: dict, make_volunteer) -> dict[str, Volunteer]:
     """Volunteers around street DEMO0101: two active, one inactive, one in the next street."""
     found = {
-        "li": volunteer("李红", "13800138001", "DEMO010101"),
-        "zhao": volunteer("赵强", "13800138002", "DEMO010103"),
-        "sun": volunteer("孙静", "13800138003", "DEMO010102", status="inactive"),
-        "zhou": volunteer("周涛", "13800138004", "DEMO010201"),
+        "li": make_volunteer(name="李红", phone="13800138001", community="DEMO010101"),
+        "zhao": make_volunteer(name="赵强", phone="13800138002", community="DEMO010103"),
+        "sun": make_volunteer(name="孙静", phone="13800138003", community="DEMO010102", status="inactive"),
+        "zhou": make_volunteer(name="周涛", phone="13800138004", community="DEMO010201"),
     }
     db.session.commit()
     return found
@@ -95,7 +51,7 @@ def test_staff_log_an_activity_with_the_volunteers_who_served(as_user, helpers: 
     assert "李红" in page and "138****8001" in page and "赵强" in page
     assert "13800138001" not in page  # phones are masked in the list of volunteers
     assert "孙静" not in page and "周涛" not in page  # inactive, and another street
-    data = form_data(staff, "/staff/activities/new")
+    data = form_data(staff, "/staff/activities/new", ACTIVITY_FORM)
     data[f"hours-{helpers['li'].id}"] = "2.5"
     data[f"hours-{helpers['zhao'].id}"] = "3"
     response = staff.post("/staff/activities/new", data=data)
@@ -107,27 +63,27 @@ def test_staff_log_an_activity_with_the_volunteers_who_served(as_user, helpers: 
     assert (saved.participants, saved.materials, saved.community.code) == (120, 300, "DEMO010101")
     assert len(saved.code) == campaigns.CODE_LENGTH
     assert {s.volunteer.name: s.hours for s in saved.services} == {"李红": 2.5, "赵强": 3.0}
-    assert audit("activity.create")[0].object_id == str(saved.id)
-    assert audit("activity.update")[0].details == {
+    assert audit_entries("activity.create")[0].object_id == str(saved.id)
+    assert audit_entries("activity.update")[0].details == {
         "services": {str(helpers["li"].id): 2.5, str(helpers["zhao"].id): 3.0}
     }
 
 
-def test_editing_changes_fields_and_hours(as_user, accounts: dict, helpers: dict) -> None:
-    saved = activity(accounts["staff"], "DEMO010101", participants=10)
+def test_editing_changes_fields_and_hours(as_user, accounts: dict, helpers: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101", participants=10)
     campaigns.set_service(saved, {helpers["li"]: 2}, accounts["staff"])
     db.session.commit()
     staff = as_user("staff")
     page = f"/staff/activities/{saved.id}/edit"
     form = staff.get(page).get_data(as_text=True)
     assert 'value="讲座"' in form and f'name="hours-{helpers["li"].id}"' in form and 'value="2"' in form
-    data = form_data(staff, page, title="讲座（改）", participants="45", channel="community")
+    data = form_data(staff, page, ACTIVITY_FORM, title="讲座（改）", participants="45", channel="community")
     data[f"hours-{helpers['zhao'].id}"] = "1"  # Li is left empty: her hours are removed
     assert staff.post(page, data=data).status_code == 302
     db.session.expire_all()
     assert (saved.title, saved.participants) == ("讲座（改）", 45)
     assert [s.volunteer.name for s in saved.services] == ["赵强"]
-    changed = [e.details for e in audit("activity.update") if "changed" in e.details]
+    changed = [e.details for e in audit_entries("activity.update") if "changed" in e.details]
     assert set(changed[-1]["changed"]) >= {"title", "participants", "place", "materials"}
 
 
@@ -148,7 +104,9 @@ def test_editing_changes_fields_and_hours(as_user, accounts: dict, helpers: dict
 )
 def test_bad_input_is_explained_and_nothing_typed_is_lost(as_user, accounts: dict, fields: dict, expected) -> None:
     staff = as_user("staff")
-    response = staff.post("/staff/activities/new", data=form_data(staff, "/staff/activities/new", **fields))
+    response = staff.post(
+        "/staff/activities/new", data=form_data(staff, "/staff/activities/new", ACTIVITY_FORM, **fields)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     # WTForms' own messages are translated by its catalog; compare loosely
@@ -177,7 +135,7 @@ def _wtforms_zh(message: str) -> str:
 )
 def test_bad_hours_are_explained_next_to_the_volunteer(as_user, helpers: dict, hours: str, expected: str) -> None:
     staff = as_user("staff")
-    data = form_data(staff, "/staff/activities/new")
+    data = form_data(staff, "/staff/activities/new", ACTIVITY_FORM)
     data[f"hours-{helpers['li'].id}"] = hours
     response = staff.post("/staff/activities/new", data=data)
     page = response.get_data(as_text=True)
@@ -186,11 +144,11 @@ def test_bad_hours_are_explained_next_to_the_volunteer(as_user, helpers: dict, h
     assert db.session.execute(select(func.count(Activity.id))).scalar_one() == 0  # all or nothing
 
 
-def test_forms_without_csrf_token_are_refused(as_user, accounts: dict) -> None:
-    saved = activity(accounts["staff"], "DEMO010101")
+def test_forms_without_csrf_token_are_refused(as_user, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101")
     db.session.commit()
     staff = as_user("staff")
-    data = form_data(staff, "/staff/activities/new")
+    data = form_data(staff, "/staff/activities/new", ACTIVITY_FORM)
     del data["csrf_token"]
     assert staff.post("/staff/activities/new", data=data).status_code == 400
     assert staff.post(f"/staff/activities/{saved.id}/edit", data=data).status_code == 400
@@ -198,8 +156,8 @@ def test_forms_without_csrf_token_are_refused(as_user, accounts: dict) -> None:
     assert db.session.execute(select(func.count(Activity.id))).scalar_one() == 1 and saved.title == "讲座"
 
 
-def test_organizers_read_but_cannot_log_or_edit(as_user, accounts: dict) -> None:
-    saved = activity(accounts["staff"], "DEMO010101")
+def test_organizers_read_but_cannot_log_or_edit(as_user, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101")
     db.session.commit()
     organizer = as_user("organizer")
     listing = organizer.get("/staff/activities").get_data(as_text=True)
@@ -207,7 +165,7 @@ def test_organizers_read_but_cannot_log_or_edit(as_user, accounts: dict) -> None
     detail = organizer.get(f"/staff/activities/{saved.id}").get_data(as_text=True)
     assert f"/staff/activities/{saved.id}/edit" not in detail
     assert organizer.get("/staff/activities/new").status_code == 403
-    data = form_data(organizer, "/staff", title="改掉")
+    data = form_data(organizer, "/staff", ACTIVITY_FORM, title="改掉")
     assert organizer.post("/staff/activities/new", data=data).status_code == 403
     assert organizer.post(f"/staff/activities/{saved.id}/edit", data=data).status_code == 403
     db.session.expire_all()
@@ -244,16 +202,16 @@ def test_activity_dates_and_counts_have_sane_bounds(accounts: dict) -> None:
     assert (cleaned["title"], cleaned["place"], cleaned["notes"]) == ("讲座", None, None)
 
 
-def test_activities_only_in_communities_of_the_scope(accounts: dict) -> None:
+def test_activities_only_in_communities_of_the_scope(accounts: dict, make_activity) -> None:
     for code in ("DEMO010201", "DEMO0101", "DEMO01"):
         with pytest.raises(ActivityError) as refused:
-            activity(accounts["staff"], code)
+            make_activity(accounts["staff"], code)
         assert refused.value.code == "community_unknown"
-    assert activity(accounts["admin"], "DEMO030101").community.code == "DEMO030101"
+    assert make_activity(accounts["admin"], "DEMO030101").community.code == "DEMO030101"
 
 
-def test_codes_are_random_and_unique(accounts: dict) -> None:
-    codes = {activity(accounts["staff"], "DEMO010101").code for _ in range(20)}
+def test_codes_are_random_and_unique(accounts: dict, make_activity) -> None:
+    codes = {make_activity(accounts["staff"], "DEMO010101").code for _ in range(20)}
     assert len(codes) == 20
     assert all(len(code) == 10 and set(code) <= set(campaigns.CODE_ALPHABET) for code in codes)
     code = next(iter(codes))
@@ -262,9 +220,9 @@ def test_codes_are_random_and_unique(accounts: dict) -> None:
     assert campaigns.activity_by_code("nope") is None and campaigns.activity_by_code("x" * 500) is None
 
 
-def test_service_hours_rules(accounts: dict, helpers: dict) -> None:
+def test_service_hours_rules(accounts: dict, helpers: dict, make_activity) -> None:
     staff = accounts["staff"]
-    saved = activity(staff, "DEMO010102")
+    saved = make_activity(staff, "DEMO010102")
     refusals = [
         ({helpers["sun"]: 2}, "volunteer_not_active"),
         ({helpers["zhou"]: 2}, "volunteer_unknown"),  # another street is outside the scope: like missing
@@ -288,12 +246,14 @@ def test_service_hours_rules(accounts: dict, helpers: dict) -> None:
     db.session.flush()
     assert [(s.volunteer.name, s.hours) for s in saved.services] == [("李红", 20.0)]
     assert db.session.execute(select(func.count(ServiceRecord.id))).scalar_one() == 1
-    assert len([e for e in audit("activity.update") if "services" in e.details]) == 2
+    assert len([e for e in audit_entries("activity.update") if "services" in e.details]) == 2
 
 
-def test_an_activity_with_volunteers_cannot_move_to_another_street(accounts: dict, helpers: dict) -> None:
+def test_an_activity_with_volunteers_cannot_move_to_another_street(
+    accounts: dict, helpers: dict, make_activity
+) -> None:
     admin = accounts["admin"]
-    saved = activity(admin, "DEMO010101")
+    saved = make_activity(admin, "DEMO010101")
     campaigns.set_service(saved, {helpers["li"]: 2}, admin)
     assert campaigns.update_activity(saved, {}, admin, get_region("DEMO010105")) == ["community"]
     with pytest.raises(ActivityError) as refused:
@@ -310,12 +270,14 @@ def test_every_channel_and_kind_has_a_label() -> None:
 
 
 @pytest.fixture()
-def logbook(accounts: dict) -> dict[str, Activity]:
+def logbook(accounts: dict, make_activity) -> dict[str, Activity]:
     """A small hand-made log: three in street DEMO0101, one in DEMO0102, one in district DEMO02."""
     admin = accounts["admin"]
     found = {
-        "talk": activity(admin, "DEMO010101", title="厨房用火讲座", place="社区活动室", participants=30, materials=100),
-        "drill": activity(
+        "talk": make_activity(
+            admin, "DEMO010101", title="厨房用火讲座", place="社区活动室", participants=30, materials=100
+        ),
+        "drill": make_activity(
             admin,
             "DEMO010102",
             title="消防疏散演练",
@@ -325,7 +287,7 @@ def logbook(accounts: dict) -> dict[str, Activity]:
             place="育才小学",
             participants=200,
         ),
-        "visit": activity(
+        "visit": make_activity(
             admin,
             "DEMO010101",
             title="入户检查",
@@ -335,7 +297,7 @@ def logbook(accounts: dict) -> dict[str, Activity]:
             participants=15,
             materials=40,
         ),
-        "training": activity(
+        "training": make_activity(
             admin,
             "DEMO010201",
             title="企业员工培训",
@@ -345,7 +307,9 @@ def logbook(accounts: dict) -> dict[str, Activity]:
             participants=50,
             materials=10,
         ),
-        "percent": activity(admin, "DEMO020101", title="讲座 100%", held_on=BASE + timedelta(days=1), participants=80),
+        "percent": make_activity(
+            admin, "DEMO020101", title="讲座 100%", held_on=BASE + timedelta(days=1), participants=80
+        ),
     }
     db.session.commit()
     return found
@@ -407,9 +371,9 @@ def test_bad_filter_values_are_explained(as_user, logbook: dict) -> None:
     assert "符合筛选条件的活动：3 场" in page  # the bad parts are ignored, the rest still applies
 
 
-def test_the_list_is_paginated(as_user, accounts: dict) -> None:
+def test_the_list_is_paginated(as_user, accounts: dict, make_activity) -> None:
     for day in range(25):
-        activity(accounts["staff"], "DEMO010101", title=f"讲座{day:02d}", held_on=BASE + timedelta(days=day))
+        make_activity(accounts["staff"], "DEMO010101", title=f"讲座{day:02d}", held_on=BASE + timedelta(days=day))
     db.session.commit()
     staff = as_user("staff")
     first = staff.get("/staff/activities").get_data(as_text=True)
@@ -450,7 +414,7 @@ def test_exports_are_audited_and_match_the_filter(as_user, accounts: dict, logbo
         "3.5",
         "",
     ]
-    entry = audit("activity.export")[-1]
+    entry = audit_entries("activity.export")[-1]
     assert (entry.user_id, entry.row_count, entry.details) == (accounts["staff"].id, 1, {"channel": "family"})
 
     workbook = load_workbook(io.BytesIO(staff.get("/staff/activities/export.xlsx").get_data()))
@@ -459,7 +423,7 @@ def test_exports_are_audited_and_match_the_filter(as_user, accounts: dict, logbo
     assert len(values) == 4 and values[0][4] == "标题"
     assert {row[4] for row in values[1:]} == {"厨房用火讲座", "消防疏散演练", "入户检查"}
     assert sum(row[9] for row in values[1:]) == 245
-    assert audit("activity.export")[-1].row_count == 3
+    assert audit_entries("activity.export")[-1].row_count == 3
 
 
 def test_an_export_with_a_bad_filter_is_refused_not_widened(as_user, logbook: dict) -> None:
@@ -467,105 +431,40 @@ def test_an_export_with_a_bad_filter_is_refused_not_widened(as_user, logbook: di
     assert staff.get("/staff/activities/export.csv?community=DEMO010201").status_code == 400
     assert staff.get("/staff/activities/export.csv?since=soon").status_code == 400
     assert staff.get("/staff/activities/export.pdf").status_code == 404
-    assert audit("activity.export") == []
+    assert audit_entries("activity.export") == []
 
 
 # --- QR codes and posters ---------------------------------------------------------------
 
 
-def _png_modules(data: bytes, size: int) -> list[list[bool]]:
-    """Decode a 1-bit greyscale PNG into a size × size grid of dark modules (sampled at centres)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    width, height, depth, colour, *_rest = header
-    assert (depth, colour) == (1, 0) and width == height
-    stride = (width + 7) // 8
-    raw, rows, previous = zlib.decompress(idat), [], bytes(stride)
-    for y in range(height):
-        line = raw[y * (stride + 1) : (y + 1) * (stride + 1)]
-        kind, line = line[0], bytearray(line[1:])
-        for i in range(stride):
-            left, up = line[i - 1] if i else 0, previous[i]
-            upleft = previous[i - 1] if i else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - upleft
-                nearest = min((abs(p - left), 0, left), (abs(p - up), 1, up), (abs(p - upleft), 2, upleft))[2]
-                line[i] = (line[i] + nearest) & 0xFF
-        rows.append([not (line[x // 8] >> (7 - x % 8)) & 1 for x in range(width)])
-        previous = bytes(line)
-    first_dark = next(x for x in range(width) if any(rows[y][x] for y in range(height)))
-    module = (width - 2 * first_dark) / size
-    return [
-        [rows[int(first_dark + (r + 0.5) * module)][int(first_dark + (c + 0.5) * module)] for c in range(size)]
-        for r in range(size)
-    ]
-
-
-def _svg_modules(svg: str, size: int) -> list[list[bool]]:
-    """Read segno's path (horizontal runs, relative moves) back into a grid of dark modules."""
-    path = re.search(r'<path[^>]* d="([^"]+)"', svg).group(1)
-    grid = [[False] * size for _ in range(size)]
-    x = y = 0.0
-    border = None
-    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?:\s(-?[\d.]+))?", path):
-        if op == "M":
-            x, y = float(a), float(b)
-            border = x
-        elif op == "m":
-            x, y = x + float(a), y + float(b)
-        else:
-            for i in range(int(a)):
-                grid[int(y - 0.5 - border)][int(x - border) + i] = True
-            x += float(a)
-    return grid
-
-
-def _matrix(url: str) -> list[list[bool]]:
-    return [[bool(v) for v in row] for row in segno.make(url, error=qr.ERROR_LEVEL, micro=False).matrix]
-
-
 def test_community_qr_codes_encode_the_community_address(as_user) -> None:
     staff = as_user("staff")
-    expected = _matrix("http://localhost/c/DEMO010101")
+    expected = qr_matrix("http://localhost/c/DEMO010101")
     png = staff.get("/staff/qr/community/DEMO010101.png")
     assert png.status_code == 200 and png.mimetype == "image/png"
-    assert _png_modules(png.get_data(), len(expected)) == expected
+    assert png_modules(png.get_data(), len(expected)) == expected
     (width,) = struct.unpack(">I", png.get_data()[16:20])
     assert width >= 300  # large enough to print
     svg = staff.get("/staff/qr/community/DEMO010101.svg")
     assert svg.mimetype == "image/svg+xml" and svg.get_data(as_text=True).startswith("<?xml")
-    assert _svg_modules(svg.get_data(as_text=True), len(expected)) == expected
+    assert svg_modules(svg.get_data(as_text=True), len(expected)) == expected
     # not some other community's code
-    assert _png_modules(png.get_data(), len(expected)) != _matrix("http://localhost/c/DEMO010102")
+    assert png_modules(png.get_data(), len(expected)) != qr_matrix("http://localhost/c/DEMO010102")
 
 
-def test_activity_qr_codes_encode_the_activity_address(as_user, accounts: dict) -> None:
-    saved = activity(accounts["staff"], "DEMO010101")
+def test_activity_qr_codes_encode_the_activity_address(as_user, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101")
     db.session.commit()
     staff = as_user("staff")
-    expected = _matrix(f"http://localhost/a/{saved.code}")
+    expected = qr_matrix(f"http://localhost/a/{saved.code}")
     png = staff.get(f"/staff/qr/activity/{saved.id}.png").get_data()
-    assert _png_modules(png, len(expected)) == expected
+    assert png_modules(png, len(expected)) == expected
     svg = staff.get(f"/staff/qr/activity/{saved.id}.svg").get_data(as_text=True)
-    assert _svg_modules(svg, len(expected)) == expected
+    assert svg_modules(svg, len(expected)) == expected
 
 
-def test_qr_addresses_are_absolute_on_the_site_host(app: Flask, accounts: dict) -> None:
-    saved = activity(accounts["staff"], "DEMO010101")
+def test_qr_addresses_are_absolute_on_the_site_host(app: Flask, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101")
     with app.test_request_context("/", base_url="https://xf.example.org/"):
         assert qr.community_url(get_region("DEMO010105")) == "https://xf.example.org/c/DEMO010105"
         assert qr.activity_url(saved) == f"https://xf.example.org/a/{saved.code}"
@@ -586,8 +485,8 @@ def test_the_community_poster_is_printable(as_user) -> None:
     assert "main:has(> .poster) > :not(.poster)" in print_rules  # only the poster prints, and only on its page
 
 
-def test_the_activity_poster_names_the_activity(as_user, accounts: dict) -> None:
-    saved = activity(accounts["staff"], "DEMO010102", title="消防开放日")
+def test_the_activity_poster_names_the_activity(as_user, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010102", title="消防开放日")
     db.session.commit()
     page = as_user("staff").get(f"/staff/activities/{saved.id}/poster").get_data(as_text=True)
     assert "消防开放日" in page and "银杏社区" in page and "扫码参与" in page

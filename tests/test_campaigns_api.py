@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import timedelta
 
@@ -12,16 +11,14 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from tests.factories import ACTIVITY_DAY
+from tests.helpers import assert_error, authorization, read_csv
 from webapp.accounts.service import issue_token
 from webapp.audit.models import AuditEntry
-from webapp.campaigns import service as campaigns
 from webapp.campaigns.models import Activity, ServiceRecord
-from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.regions.service import get_region
-from webapp.volunteers.models import Volunteer
 
-BASE = utcnow().date() - timedelta(days=30)
+BASE = ACTIVITY_DAY
 
 
 @pytest.fixture()
@@ -32,31 +29,9 @@ def api(app: Flask, accounts: dict):
     client = app.test_client()
 
     def call(user: str, method: str, path: str, **kwargs):
-        headers = {"Authorization": f"Bearer {tokens[user]}"}
-        return client.open(path, method=method, headers=headers, **kwargs)
+        return client.open(path, method=method, headers=authorization(tokens[user]), **kwargs)
 
     return call
-
-
-def new(by, community: str, **fields) -> Activity:
-    data = {"title": "讲座", "channel": "community", "kind": "talk", "held_on": BASE, **fields}
-    return campaigns.create_activity(data, get_region(community), by)
-
-
-def volunteer(name: str, phone: str, community: str, status: str = "active") -> Volunteer:
-    found = Volunteer(
-        name=name, phone=phone, community=get_region(community), status=status, source="staff", consent_at=utcnow()
-    )
-    db.session.add(found)
-    db.session.flush()
-    return found
-
-
-def error_of(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert set(body) == {"error"} and body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]["fields"]
 
 
 BODY = {
@@ -91,14 +66,14 @@ def test_staff_create_read_and_change_an_activity(api, accounts: dict) -> None:
     assert set(actions[1][1]["changed"]) == {"participants", "place"}
 
 
-def test_moving_an_activity_to_a_community_outside_the_scope_is_refused(api, accounts: dict) -> None:
-    saved = new(accounts["staff"], "DEMO010101")
+def test_moving_an_activity_to_a_community_outside_the_scope_is_refused(api, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101")
     db.session.commit()
-    fields = error_of(
+    fields = assert_error(
         api("staff", "PATCH", f"/api/v1/activities/{saved.id}", json={"community": "DEMO010201"}),
         422,
         "community_unknown",
-    )
+    )["fields"]
     assert fields == {"community": ["请选择您负责的社区或村。"]}
     moved = api("staff", "PATCH", f"/api/v1/activities/{saved.id}", json={"community": "DEMO010105"})
     assert moved.get_json()["community"] == "DEMO010105"
@@ -124,7 +99,7 @@ def test_moving_an_activity_to_a_community_outside_the_scope_is_refused(api, acc
     ],
 )
 def test_bad_input_is_422_with_the_field(api, change: dict, status: int, code: str, field: str) -> None:
-    fields = error_of(api("staff", "POST", "/api/v1/activities", json={**BODY, **change}), status, code)
+    fields = assert_error(api("staff", "POST", "/api/v1/activities", json={**BODY, **change}), status, code)["fields"]
     assert field in fields
     assert db.session.execute(select(func.count(Activity.id))).scalar_one() == 0
 
@@ -164,12 +139,14 @@ def test_bad_pages_are_422(api, query: str) -> None:
     assert api("staff", "GET", f"/api/v1/activities?{query}").status_code == 422
 
 
-def test_list_filters_paginates_and_totals_every_page(api, accounts: dict) -> None:
+def test_list_filters_paginates_and_totals_every_page(api, accounts: dict, make_activity) -> None:
     admin = accounts["admin"]
     for day in range(7):
-        new(admin, "DEMO010101", title=f"讲座{day}", held_on=BASE + timedelta(days=day), participants=10, materials=1)
-    new(admin, "DEMO010102", title="演练", channel="school", kind="drill", participants=100)
-    new(admin, "DEMO010201", title="别的街道", participants=1000)
+        make_activity(
+            admin, "DEMO010101", title=f"讲座{day}", held_on=BASE + timedelta(days=day), participants=10, materials=1
+        )
+    make_activity(admin, "DEMO010102", title="演练", channel="school", kind="drill", participants=100)
+    make_activity(admin, "DEMO010201", title="别的街道", participants=1000)
     db.session.commit()
     body = api("staff", "GET", "/api/v1/activities?per_page=5").get_json()
     assert (body["total"], body["participants"], body["materials"], len(body["items"])) == (8, 170, 7, 5)
@@ -186,12 +163,12 @@ def test_list_filters_paginates_and_totals_every_page(api, accounts: dict) -> No
     assert api("organizer", "GET", "/api/v1/activities").get_json()["total"] == 9
 
 
-def test_service_hours_by_api(api, accounts: dict) -> None:
+def test_service_hours_by_api(api, accounts: dict, make_activity, make_volunteer) -> None:
     staff = accounts["staff"]
-    saved = new(staff, "DEMO010101")
-    li = volunteer("李红", "13800138001", "DEMO010103")
-    old = volunteer("孙静", "13800138003", "DEMO010102", status="pending")
-    far = volunteer("周涛", "13800138004", "DEMO010201")
+    saved = make_activity(staff, "DEMO010101")
+    li = make_volunteer(name="李红", phone="13800138001", community="DEMO010103")
+    old = make_volunteer(name="孙静", phone="13800138003", community="DEMO010102", source="self")
+    far = make_volunteer(name="周涛", phone="13800138004", community="DEMO010201")
     db.session.commit()
     path = f"/api/v1/activities/{saved.id}/services"
     done = api("staff", "PUT", path, json={"services": [{"volunteer_id": li.id, "hours": 2.5}]})
@@ -208,30 +185,30 @@ def test_service_hours_by_api(api, accounts: dict) -> None:
         ([{"volunteer_id": li.id, "hours": 1}, {"volunteer_id": li.id, "hours": 2}], "volunteer_repeated", li.id),
     ]
     for services, code, volunteer_id in refusals:
-        fields = error_of(api("staff", "PUT", path, json={"services": services}), 422, code)
+        fields = assert_error(api("staff", "PUT", path, json={"services": services}), 422, code)["fields"]
         assert list(fields["services"]) == [str(volunteer_id)]
     for junk in ({"services": [{"volunteer_id": 2**40, "hours": 1}]}, {"services": [{"volunteer_id": li.id}]}, {}):
-        error_of(api("staff", "PUT", path, json=junk), 422, "unprocessable")
+        assert_error(api("staff", "PUT", path, json=junk), 422, "unprocessable")
     # the admin may record a volunteer of another street only at an activity of that street
-    fields = error_of(
+    fields = assert_error(
         api("admin", "PUT", path, json={"services": [{"volunteer_id": far.id, "hours": 1}]}),
         422,
         "volunteer_other_street",
-    )
+    )["fields"]
     assert fields == {"services": {str(far.id): ["这名志愿者与活动所在社区不属于同一街道（乡镇）。"]}}
     assert db.session.execute(select(ServiceRecord.hours)).scalars().all() == [2.5]  # refusals changed nothing
     cleared = api("staff", "PUT", path, json={"services": []})
     assert cleared.get_json()["services"] == [] and db.session.execute(select(ServiceRecord)).first() is None
 
 
-def test_api_exports_are_audited(api, accounts: dict) -> None:
-    new(accounts["admin"], "DEMO010101", title="讲座", participants=30)
-    new(accounts["admin"], "DEMO010102", title="演练", channel="school", kind="drill", participants=200)
-    new(accounts["admin"], "DEMO020101", title="别的区", participants=5)
+def test_api_exports_are_audited(api, accounts: dict, make_activity) -> None:
+    make_activity(accounts["admin"], "DEMO010101", title="讲座", participants=30)
+    make_activity(accounts["admin"], "DEMO010102", title="演练", channel="school", kind="drill", participants=200)
+    make_activity(accounts["admin"], "DEMO020101", title="别的区", participants=5)
     db.session.commit()
     response = api("organizer", "GET", "/api/v1/activities/export?channel=school")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8").lstrip("\ufeff"))))
+    rows = read_csv(response.get_data())
     assert len(rows) == 2 and rows[1][4] == "演练" and rows[1][9] == "200"
     xlsx = api("organizer", "GET", "/api/v1/activities/export?format=xlsx&community=DEMO0101")
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).worksheets[0]
@@ -246,15 +223,15 @@ def test_api_exports_are_audited(api, accounts: dict) -> None:
     assert api("organizer", "GET", "/api/v1/activities/export?format=pdf").status_code == 422
 
 
-def test_tokens_are_required_and_organizers_only_read(api, client: FlaskClient, accounts: dict) -> None:
-    saved = new(accounts["staff"], "DEMO010101")
+def test_tokens_are_required_and_organizers_only_read(api, client: FlaskClient, accounts: dict, make_activity) -> None:
+    saved = make_activity(accounts["staff"], "DEMO010101")
     db.session.commit()
-    error_of(client.get("/api/v1/activities"), 401, "unauthorized")
-    error_of(client.get("/api/v1/activities", headers={"Authorization": "Bearer nonsense"}), 401, "unauthorized")
+    assert_error(client.get("/api/v1/activities"), 401, "unauthorized")
+    assert_error(client.get("/api/v1/activities", headers=authorization("nonsense")), 401, "unauthorized")
     assert api("organizer", "GET", f"/api/v1/activities/{saved.id}").status_code == 200
-    error_of(api("organizer", "POST", "/api/v1/activities", json=BODY), 403, "forbidden")
-    error_of(api("organizer", "PATCH", f"/api/v1/activities/{saved.id}", json={"title": "x"}), 403, "forbidden")
-    error_of(api("other_staff", "GET", f"/api/v1/activities/{saved.id}"), 404, "not_found")
+    assert_error(api("organizer", "POST", "/api/v1/activities", json=BODY), 403, "forbidden")
+    assert_error(api("organizer", "PATCH", f"/api/v1/activities/{saved.id}", json={"title": "x"}), 403, "forbidden")
+    assert_error(api("other_staff", "GET", f"/api/v1/activities/{saved.id}"), 404, "not_found")
 
 
 def test_the_openapi_document_describes_the_activity_endpoints(client: FlaskClient) -> None:

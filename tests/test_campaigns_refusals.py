@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.test_campaigns import activity as _logged
-from tests.test_campaigns import form_data, volunteer
+from tests.factories import ACTIVITY_FORM
+from tests.helpers import form_data
 from webapp.audit.models import AuditEntry
 from webapp.campaigns import service as campaigns
 from webapp.campaigns.service import ActivityError
@@ -27,15 +27,15 @@ def test_an_activity_refusal_is_a_domain_error_answered_422() -> None:
     assert list(ActivityError("title", "activity_title").field_messages()) == ["title"]
 
 
-def test_refused_hours_leave_the_changed_fields_unsaved(as_user, accounts: dict) -> None:
+def test_refused_hours_leave_the_changed_fields_unsaved(as_user, accounts: dict, make_activity, make_volunteer) -> None:
     # the fields are changed (and audited) before the hours are refused: the whole edit is undone
-    saved = _logged(accounts["staff"], "DEMO010101", participants=10)
-    li = volunteer("李红", "13800138001", "DEMO010102")
+    saved = make_activity(accounts["staff"], "DEMO010101", participants=10)
+    li = make_volunteer(name="李红", phone="13800138001", community="DEMO010102")
     db.session.commit()
     before = _audited()
     staff = as_user("staff")
     page = f"/staff/activities/{saved.id}/edit"
-    response = staff.post(page, data={**form_data(staff, page), f"hours-{li.id}": "25"})
+    response = staff.post(page, data={**form_data(staff, page, ACTIVITY_FORM), f"hours-{li.id}": "25"})
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and f'id="hours-{li.id}-error"' in text
     assert "服务时长须大于 0 且不超过 24 小时" in text and 'value="厨房用火安全讲座"' in text
@@ -44,15 +44,19 @@ def test_refused_hours_leave_the_changed_fields_unsaved(as_user, accounts: dict)
     assert _audited() == before
 
 
-def test_moving_an_activity_with_volunteers_is_explained_beside_the_community(as_user, accounts: dict) -> None:
+def test_moving_an_activity_with_volunteers_is_explained_beside_the_community(
+    as_user, accounts: dict, make_activity, make_volunteer
+) -> None:
     admin = accounts["admin"]
-    saved = _logged(admin, "DEMO010101")
-    li = volunteer("李红", "13800138001", "DEMO010101")
+    saved = make_activity(admin, "DEMO010101")
+    li = make_volunteer(name="李红", phone="13800138001", community="DEMO010101")
     campaigns.set_service(saved, {li: 2}, admin)
     db.session.commit()
     client = as_user("admin")
     page = f"/staff/activities/{saved.id}/edit"
-    response = client.post(page, data={**form_data(client, page, community="DEMO010201"), f"hours-{li.id}": "2"})
+    response = client.post(
+        page, data={**form_data(client, page, ACTIVITY_FORM, community="DEMO010201"), f"hours-{li.id}": "2"}
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     community = text[text.index('for="community"') : text.index('for="place"')]

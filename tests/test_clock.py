@@ -10,7 +10,8 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import COMMUNITY, PASSWORD
+from tests.conftest import COMMUNITY
+from tests.helpers import authorization, token_for
 from webapp import clock
 from webapp.extensions import db
 from webapp.stats.models import ReachRollup
@@ -38,8 +39,7 @@ def test_dashboard_api_new_activity_and_rollups_all_say_december(app: Flask, as_
     assert re.search(r'<input id="period" name="period" value="2026-12"', page)
 
     client = app.test_client()
-    token = client.post("/api/v1/auth/tokens", json={"username": "organizer", "password": PASSWORD}).get_json()["token"]
-    stats = client.get("/api/v1/stats/regions/DEMO01", headers={"Authorization": f"Bearer {token}"})
+    stats = client.get("/api/v1/stats/regions/DEMO01", headers=authorization(token_for(client, "organizer")))
     assert stats.status_code == 200
     assert stats.get_json()["period"] == "2026-12"
 

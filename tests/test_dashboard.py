@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,23 +12,21 @@ from sqlalchemy import select
 
 from quizzes.library import Library
 from tests.conftest import csrf_token
-from tests.test_audit_and_tokens import bearer, token_for
-from tests.test_indicators import person, survey
+from tests.factories import NOV
+from tests.helpers import age_dashboards, read_csv
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 from webapp.regions.service import get_region
-from webapp.stats.models import DashboardSnapshot, Target
+from webapp.stats.models import Target
 from webapp.stats.targets import set_target
-
-NOV = datetime(2026, 11, 3, 4, 0)
 
 
 @pytest.fixture()
-def answers(app, library: Library) -> None:
+def answers(app, hand_in_survey) -> None:
     set_target(get_region("DEMO"), "awareness", "2026-2030", 0.8, None)
     set_target(get_region("DEMO02"), "awareness", "2026-2030", 0.9, None)
     for community, correct in (("DEMO010101", 9), ("DEMO010101", 7), ("DEMO010201", 5), ("DEMO020101", 10)):
-        survey(library, person(community), community, correct, NOV)
+        hand_in_survey(community, correct, NOV)
     db.session.commit()
 
 
@@ -47,19 +44,12 @@ def test_drill_down_shows_inherited_stretch_target(as_user, answers) -> None:
     assert "青山区" in page  # where the target was set
 
 
-def age_dashboards(by: timedelta) -> None:
-    """Every kept dashboard, as if it had been read ``by`` earlier."""
-    for kept in db.session.scalars(select(DashboardSnapshot)):
-        kept.computed_at -= by
-    db.session.commit()
-
-
-def test_dashboard_is_kept_for_its_max_age_and_says_when_it_was_read(as_user, answers, app, library) -> None:
+def test_dashboard_is_kept_for_its_max_age_and_says_when_it_was_read(as_user, answers, app, hand_in_survey) -> None:
     app.config["DASHBOARD_MAX_AGE_SECONDS"] = 60
     admin = as_user("admin")
     first = admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
     assert "77.5%" in first and "数据截至" in first and "最多每 60 秒重新读取一次" in first
-    survey(library, person("DEMO010101"), "DEMO010101", 0, NOV)
+    hand_in_survey("DEMO010101", 0, NOV)
     db.session.commit()
     kept = admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
     assert "77.5%" in kept  # read less than a minute ago: shown as it was
@@ -86,8 +76,7 @@ def test_export_xlsx_and_csv_are_audited(as_user, answers) -> None:
     assert rows[0][1] == "区域" and len(rows) == 1 + 5  # five streets
     streets = {row[0]: row for row in rows[1:]}
     assert streets["DEMO0101"][3] == 2 and streets["DEMO0101"][4] == pytest.approx(0.8)
-    text = admin.get("/staff/stats/export.csv?region=DEMO01&period=2026-11").get_data().decode("utf-8-sig")
-    assert len(list(csv.reader(io.StringIO(text)))) == 6
+    assert len(read_csv(admin.get("/staff/stats/export.csv?region=DEMO01&period=2026-11").get_data())) == 6
     entries = db.session.execute(select(AuditEntry).where(AuditEntry.action == "stats.export")).scalars().all()
     assert [e.row_count for e in entries] == [5, 5]
 
@@ -160,8 +149,8 @@ def test_target_import_is_all_or_nothing(as_user) -> None:
     assert ok.status_code == 302 and db.session.execute(select(Target)).scalar_one().value == 0.9
 
 
-def test_stats_api_matches_the_page(client: FlaskClient, accounts: dict, answers) -> None:
-    headers = bearer(token_for(client, "organizer"))
+def test_stats_api_matches_the_page(client: FlaskClient, accounts: dict, answers, bearer) -> None:
+    headers = bearer("organizer")
     body = client.get("/api/v1/stats/regions/DEMO01?period=2026-11", headers=headers).get_json()
     awareness = body["indicators"]["awareness"]
     assert awareness["n"] == 3 and awareness["value"] == pytest.approx(0.7) and awareness["target"] == 0.8
@@ -176,8 +165,8 @@ def test_stats_api_matches_the_page(client: FlaskClient, accounts: dict, answers
     assert client.get("/api/v1/stats/regions/DEMO01").status_code == 401
 
 
-def test_targets_api(client: FlaskClient, accounts: dict) -> None:
-    organizer = bearer(token_for(client, "organizer"))
+def test_targets_api(client: FlaskClient, accounts: dict, bearer) -> None:
+    organizer = bearer("organizer")
     put = client.put(
         "/api/v1/targets",
         json={"region": "DEMO0101", "indicator": "usage", "period": "2026", "value": 0.05},
@@ -194,7 +183,7 @@ def test_targets_api(client: FlaskClient, accounts: dict) -> None:
         headers=organizer,
     )
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"]["value"]
-    staff = bearer(token_for(client, "staff"))
+    staff = bearer("staff")
     assert (
         client.put(
             "/api/v1/targets",

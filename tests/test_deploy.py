@@ -12,13 +12,11 @@ from alembic.script import ScriptDirectory
 from flask import Flask, request
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import PASSWORD, empty_database, make_app, seeded_app, sign_in
-from tests.test_campaigns import _matrix, _png_modules
+from tests.conftest import empty_database, make_app, seeded_app, sign_in
+from tests.helpers import assert_error, png_modules, qr_matrix
 from webapp import create_app
-from webapp.accounts.service import create_user
 from webapp.config import ConfigurationError
 from webapp.extensions import db
-from webapp.regions.service import get_region
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://xf.example.gov.cn"
@@ -71,7 +69,7 @@ def test_unknown_hosts_are_refused_when_a_base_url_is_set(database_uri: str) -> 
         refused = client.get("/", base_url="http://evil.example")
         assert refused.status_code == 400 and "此地址" in refused.get_data(as_text=True)
         api = client.get("/api/v1/regions", base_url="http://evil.example")
-        assert api.status_code == 400 and api.get_json()["error"]["code"] == "unknown_host"
+        assert_error(api, 400, "unknown_host")
         assert client.get("/", base_url=BASE).status_code == 200
         # the load balancer's checks name the machine's address
         assert client.get("/", base_url="http://10.0.0.11:8000").status_code == 200
@@ -81,16 +79,15 @@ def test_any_host_is_served_without_a_base_url(client) -> None:
     assert client.get("/", base_url="http://xf.internal").status_code == 200
 
 
-def test_qr_codes_and_posters_lead_to_the_base_url_whatever_the_host(database_uri: str) -> None:
+def test_qr_codes_and_posters_lead_to_the_base_url_whatever_the_host(database_uri: str, make_account) -> None:
     # staff reach this machine by another name (allowed), the codes they print still lead to the site
     with seeded_app(database_uri, PUBLIC_BASE_URL=BASE, ALLOWED_HOSTS=["localhost"]) as app:
-        create_user("staff", "staff", PASSWORD, "staff", get_region("DEMO0101"))
-        db.session.commit()
+        make_account("staff", "staff", "DEMO0101")
         staff = app.test_client()
         assert sign_in(staff, "staff").status_code == 302
         png = staff.get("/staff/qr/community/DEMO010101.png")
-        expected = _matrix(f"{BASE}/c/DEMO010101")
-        assert _png_modules(png.get_data(), len(expected)) == expected
+        expected = qr_matrix(f"{BASE}/c/DEMO010101")
+        assert png_modules(png.get_data(), len(expected)) == expected
         poster = staff.get("/staff/posters/community/DEMO010101").get_data(as_text=True)
         assert f'<p class="poster-url">{BASE}/c/DEMO010101</p>' in poster
         assert "localhost" not in poster

@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import create_engine, event, text
 
 from tests.conftest import COMMUNITY, csrf_token, make_app, read_only_demo_database
-from tests.test_load import assert_all_stored_once, serve, workers_of
+from tests.helpers import assert_all_stored_once, serve, workers_of
 from webapp.config import CONNECT_TIMEOUT_SECONDS, database_url
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions

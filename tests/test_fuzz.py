@@ -17,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests.conftest import PASSWORD, empty_database, make_app
+from tests.helpers import authorization
 from webapp.accounts.service import create_user, issue_token
 from webapp.extensions import db
 from webapp.regions.service import get_region, seed_demo_regions
@@ -50,4 +51,4 @@ def _drop_the_database() -> Iterator[None]:
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails_and_answers_as_documented(case: schemathesis.Case) -> None:
     # no `checks=`: every check schemathesis registers runs
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
+    case.call_and_validate(headers=authorization(TOKEN))

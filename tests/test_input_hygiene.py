@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -12,19 +11,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from marshmallow import fields
-from openpyxl import load_workbook
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from api.schemas import Text
 from tests.conftest import COMMUNITY, csrf_token
-from tests.test_api import new_draw
+from tests.factories import SIGNUP_FORM, SIGNUP_PAGE, VOLUNTEER_FORM
+from tests.helpers import authorization, count_volunteers, form_data, new_draw, read_csv, read_xlsx, start_quiz
 from webapp.accounts.service import issue_token
-from webapp.campaigns import service as campaigns
 from webapp.campaigns.models import Activity
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.regions.service import get_region
 from webapp.urls import numbers_up_to
 from webapp.volunteers.models import Volunteer
 
@@ -34,16 +31,10 @@ REFUSED = {
 }
 
 
-def count_volunteers() -> int:
-    return db.session.execute(select(func.count(Volunteer.id))).scalar_one()
-
-
 @pytest.fixture()
 def tokens(app: Flask, accounts: dict) -> dict[str, dict[str, str]]:
     """Bearer headers per account."""
-    headers = {
-        name: {"Authorization": f"Bearer {issue_token(user, timedelta(hours=1))[0]}"} for name, user in accounts.items()
-    }
+    headers = {name: authorization(issue_token(user, timedelta(hours=1))[0]) for name, user in accounts.items()}
     db.session.commit()
     return headers
 
@@ -53,13 +44,7 @@ def tokens(app: Flask, accounts: dict) -> dict[str, dict[str, str]]:
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])
 def test_a_sign_up_with_a_control_character_is_refused_and_the_rest_kept(resident: FlaskClient, lang: str) -> None:
-    data = {
-        "csrf_token": csrf_token(resident, f"/volunteer?community={COMMUNITY}"),
-        "community": COMMUNITY,
-        "name": "陈\x01静",
-        "phone": "13712345678",
-        "consent": "y",
-    }
+    data = form_data(resident, SIGNUP_PAGE, SIGNUP_FORM, name="陈\x01静")
     response = resident.post(f"/volunteer?lang={lang}", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -71,14 +56,9 @@ def test_a_sign_up_with_a_control_character_is_refused_and_the_rest_kept(residen
 
 def test_notes_keep_tabs_and_line_breaks_but_a_name_does_not(as_user) -> None:
     staff = as_user("staff")
-    data = {
-        "csrf_token": csrf_token(staff, "/staff/volunteers/new"),
-        "name": "李\t强",
-        "phone": "139 1234 5678",
-        "community": COMMUNITY,
-        "consent": "y",
-        "notes": "周末有空\r\n\t可以带队",
-    }
+    data = form_data(
+        staff, "/staff/volunteers/new", VOLUNTEER_FORM, name="李\t强", consent="y", notes="周末有空\r\n\t可以带队"
+    )
     page = staff.post("/staff/volunteers/new", data=data).get_data(as_text=True)
     assert "不可见的控制字符" in page and "可以带队" in page and count_volunteers() == 0
     data["name"] = "李强"
@@ -121,27 +101,11 @@ def test_imported_cells_lose_control_characters(as_user) -> None:
 # --- exports of what older rows hold ---------------------------------------------------
 
 
-def read_xlsx(body: bytes) -> list[list]:
-    sheet = load_workbook(io.BytesIO(body)).active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-def read_csv(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-
-
-def test_exports_survive_control_characters_stored_earlier(as_user, accounts: dict, tokens: dict) -> None:
-    volunteer = Volunteer(
-        name="王芳", phone="13800138000", community=get_region(COMMUNITY), status="active", source="staff",
-        consent_at=utcnow(),
-    )  # fmt: skip
-    db.session.add(volunteer)
-    activity = campaigns.create_activity(
-        {"title": "讲座", "channel": "community", "kind": "talk", "held_on": utcnow().date() - timedelta(days=3)},
-        get_region(COMMUNITY),
-        accounts["staff"],
-    )
-    db.session.flush()
+def test_exports_survive_control_characters_stored_earlier(
+    as_user, accounts: dict, tokens: dict, make_volunteer, make_activity
+) -> None:
+    volunteer = make_volunteer(name="王芳", phone="13800138000")
+    activity = make_activity(accounts["staff"], held_on=utcnow().date() - timedelta(days=3))
     # rows written before the forms refused such characters, straight into the database
     db.session.execute(
         update(Volunteer).where(Volunteer.id == volunteer.id).values(name="王\x01芳\x1b", notes="\x7f备注\x85")
@@ -276,14 +240,9 @@ def test_the_id_pattern_matches_exactly_one_to_the_limit(limit: int) -> None:
     assert not pattern.fullmatch("01") and not pattern.fullmatch("１")
 
 
-def test_the_largest_id_is_still_looked_up(as_user, tokens: dict) -> None:
+def test_the_largest_id_is_still_looked_up(as_user, tokens: dict, make_volunteer) -> None:
     assert as_user("admin").get(f"/staff/volunteers/{2**31 - 1}").status_code == 404
-    volunteer = Volunteer(
-        name="王芳", phone="13800138000", community=get_region(COMMUNITY), status="active", source="staff",
-        consent_at=utcnow(),
-    )  # fmt: skip
-    db.session.add(volunteer)
-    db.session.commit()
+    volunteer = make_volunteer(name="王芳", phone="13800138000")
     assert as_user("admin").get(f"/staff/volunteers/{volunteer.id}").status_code == 200
 
 
@@ -331,9 +290,7 @@ ODD_DIGITS = ["²", "①", "٣"]
 
 @pytest.mark.parametrize("digit", ODD_DIGITS)
 def test_odd_digits_in_pages_and_answers_are_no_server_error(resident: FlaskClient, as_user, digit: str) -> None:
-    from tests.test_pages import start
-
-    draw_url = f"/draws/{start(resident)}"
+    draw_url = f"/draws/{start_quiz(resident)}"
     answered = resident.post(draw_url, data={"csrf_token": csrf_token(resident, draw_url), "q0": digit})
     assert answered.status_code == 422
     staff = as_user("staff")

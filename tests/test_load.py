@@ -14,19 +14,12 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import text
 
-from bench.run import gunicorn as gunicorn_serving
-from tests.conftest import COMMUNITY, EMPTY_DATABASE_KINDS, empty_database, make_app
-from tests.test_rollups import snapshot
-from webapp.extensions import db
-from webapp.regions.service import seed_demo_regions
-from webapp.stats import rollups
+from tests.conftest import COMMUNITY
+from tests.helpers import assert_all_stored_once, serve, workers_of
 
 CLIENTS = 100
 #: what a phone sees when the worker serving it dies: the connection drops, or the answer is cut short
@@ -34,42 +27,10 @@ BROKEN = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 SECONDS = 20
 
 
-@pytest.fixture(params=EMPTY_DATABASE_KINDS)
-def load_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with empty_database(request.param, tmp_path, "load") as uri:
-        yield uri
-
-
-@contextmanager
-def serve(database_uri: str, workers: int = 2) -> Iterator[tuple[str, int]]:
-    """gunicorn serving wsgi:app over ``database_uri`` (schema built, demo regions seeded):
-    its base URL and master's pid. The caller stays inside the app's context, to check
-    the database afterwards."""
-    app = make_app(database_uri)
-    context = app.app_context()
-    context.push()
-    try:
-        db.create_all()
-        seed_demo_regions()
-        db.session.commit()
-        env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "k" * 32, "RATELIMIT_ENABLED": "0"}
-        with gunicorn_serving("wsgi:app", env, workers) as served:
-            yield served
-    finally:
-        db.session.remove()
-        db.engine.dispose()
-        context.pop()
-
-
 @pytest.fixture()
-def gunicorn(load_database: str) -> Iterator[tuple[str, int]]:
-    with serve(load_database) as served:
+def gunicorn(fresh_database: str) -> Iterator[tuple[str, int]]:
+    with serve(fresh_database) as served:
         yield served
-
-
-def workers_of(master: int) -> list[int]:
-    """The pids of the gunicorn master's workers."""
-    return sorted(int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split())
 
 
 def _submit(session: requests.Session, base: str, draw_id: str, answers: list, token: str, errors: list):
@@ -135,18 +96,6 @@ def run_load(base: str, clients: int, seconds: float, during=None) -> tuple[list
     for thread in threads:
         thread.join()
     return acknowledged, errors
-
-
-def assert_all_stored_once(acknowledged: list) -> dict:
-    stored = dict(db.session.execute(text("SELECT draw_id, n_correct FROM attempts")).all())
-    assert len(acknowledged) == len({draw_id for draw_id, _ in acknowledged})
-    assert all(stored.get(draw_id) == n_correct for draw_id, n_correct in acknowledged)
-    assert db.session.execute(text("SELECT count(*) FROM answers")).scalar_one() == 10 * len(stored)
-    live = snapshot()
-    rollups.rebuild()
-    db.session.commit()
-    assert snapshot() == live
-    return stored
 
 
 def test_no_acknowledged_submission_is_lost(gunicorn) -> None:

@@ -5,25 +5,17 @@ Runs on SQLite, and also on a scratch PostgreSQL database when TEST_DATABASE_URL
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
-from tests.conftest import EMPTY_DATABASE_KINDS, empty_database, make_app
+from tests.conftest import make_app
 from webapp.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(params=EMPTY_DATABASE_KINDS)
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with empty_database(request.param, tmp_path, "migrations") as uri:
-        yield uri
 
 
 def test_migrations_build_exactly_the_models_schema(fresh_database: str) -> None:

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from flask_limiter.util import get_qualified_name
 from schemathesis.specs.openapi.definitions import OPENAPI_30
 
-from tests.conftest import COMMUNITY, PASSWORD, seeded_app
-from tests.test_volunteers import make_volunteer
+from tests.conftest import COMMUNITY, seeded_app
+from tests.helpers import assert_error, authorization, token_for
 from webapp.exports import XLSX_TYPE
 from webapp.extensions import db, limiter
 
@@ -116,7 +116,7 @@ def test_the_rate_limit_headers_are_the_ones_really_sent(database_uri: str) -> N
         for name in documented[status]["headers"]:
             assert name in response.headers, (status, name)
     assert int(refused.headers["Retry-After"]) > 0
-    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert_error(refused, 429, "too_many_requests")
 
 
 def test_the_respondent_token_is_required_where_it_is(spec: dict) -> None:
@@ -135,7 +135,7 @@ def test_the_respondent_token_is_required_where_it_is(spec: dict) -> None:
 
 
 def test_exports_declare_their_media_types_and_content_disposition(
-    client: FlaskClient, accounts: dict, spec, app
+    client: FlaskClient, accounts: dict, spec, app, make_volunteer
 ) -> None:
     volunteer_id = make_volunteer(phone="13912345678").id
     db.session.commit()
@@ -151,11 +151,11 @@ def test_exports_declare_their_media_types_and_content_disposition(
         ok = operation["responses"]["200"]
         assert set(ok["content"]) == set(formats[path].values()), path
         assert header(spec, ok, "Content-Disposition")["required"] is True
-    token = client.post("/api/v1/auth/tokens", json={"username": "staff", "password": PASSWORD}).get_json()["token"]
+    headers = authorization(token_for(client, "staff"))
     for path, _method, _operation in exports:
         for fmt, media_type in formats[path].items():
             url = path.replace("{volunteer_id}", str(volunteer_id))
-            response = client.get(f"{url}?format={fmt}", headers={"Authorization": f"Bearer {token}"})
+            response = client.get(f"{url}?format={fmt}", headers=headers)
             assert response.status_code == 200 and response.mimetype == media_type, (url, fmt)
             assert response.headers["Content-Disposition"].startswith("attachment;")
 
@@ -166,5 +166,5 @@ def test_a_body_too_large_is_the_documented_413(client: FlaskClient, spec: dict)
         data='{"community": "' + "x" * (1024 * 1024) + '"}',
         content_type="application/json",
     )
-    assert response.status_code == 413 and response.get_json()["error"]["code"] == "payload_too_large"
+    assert_error(response, 413, "payload_too_large")
     assert "413" in spec["paths"]["/api/v1/quizzes/{slug}/draws"]["post"]["responses"]

@@ -24,21 +24,19 @@ from sqlalchemy.exc import OperationalError
 from bench.run import gunicorn
 from tests.conftest import (
     COMMUNITY,
-    EMPTY_DATABASE_KINDS,
     PASSWORD,
     csrf_token,
-    empty_database,
     make_app,
     read_only_demo_database,
 )
-from tests.test_api import new_draw, right_answers
+from tests.helpers import authorization, new_draw, right_answers
 from webapp.config import CONNECT_TIMEOUT_SECONDS, database_url
 from webapp.extensions import db
 from webapp.ops.logs import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "metrics-token-for-tests"
-BEARER = {"Authorization": f"Bearer {TOKEN}"}
+BEARER = authorization(TOKEN)
 #: what a volunteer types into the public sign-up, and a phone number searched for
 NAME, PHONE, SEARCHED = "陈静怡", "13712345678", "13800138000"
 
@@ -74,12 +72,6 @@ def test_healthz_answers_without_touching_the_database(tmp_path: Path) -> None:
         response = app.test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "alive"}
     assert response.headers["Cache-Control"] == "no-store"
-
-
-@pytest.fixture(params=EMPTY_DATABASE_KINDS)
-def fresh_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with empty_database(request.param, tmp_path, "readyz") as uri:
-        yield uri
 
 
 def test_readyz_says_not_ready_until_the_migrations_ran(fresh_database: str) -> None:

@@ -13,22 +13,8 @@ from sqlalchemy import func, select
 from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY, CSRF_RE, csrf_token
+from tests.helpers import right_form, start_quiz
 from webapp.extensions import db
-
-
-def start(client: FlaskClient, slug: str = "awareness-survey") -> str:
-    response = client.post(f"/quizzes/{slug}/start", data={"csrf_token": csrf_token(client)})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def right_answers(library: Library, draw_id: str) -> dict[str, list[str]]:
-    draw = db.session.get(Draw, draw_id)
-    form: dict[str, list[str]] = {}
-    for i, item in enumerate(draw.items):
-        question = library.bank.questions[item["q"]]
-        form[f"q{i}"] = [str(p) for p, key in enumerate(item["o"]) if question.option(key).correct]
-    return form
 
 
 def submit(client: FlaskClient, draw_id: str, form: dict, **extra):
@@ -141,7 +127,7 @@ def test_form_without_csrf_token_is_refused(resident: FlaskClient) -> None:
 
 
 def test_the_served_page_never_carries_answer_keys(resident: FlaskClient, library: Library) -> None:
-    draw_id = start(resident)
+    draw_id = start_quiz(resident)
     page = resident.get(f"/draws/{draw_id}").get_data(as_text=True)
     draw = db.session.get(Draw, draw_id)
     assert len(re.findall(r"<fieldset", page)) == 10
@@ -154,8 +140,8 @@ def test_the_served_page_never_carries_answer_keys(resident: FlaskClient, librar
 
 
 def test_full_survey_counts_for_the_community(resident: FlaskClient, library: Library) -> None:
-    draw_id = start(resident)
-    response = submit(resident, draw_id, right_answers(library, draw_id))
+    draw_id = start_quiz(resident)
+    response = submit(resident, draw_id, right_form(library, draw_id))
     assert response.status_code == 303
     result = resident.get(response.headers["Location"]).get_data(as_text=True)
     assert "10 题中答对 10 题" in result
@@ -166,8 +152,8 @@ def test_full_survey_counts_for_the_community(resident: FlaskClient, library: Li
 
 
 def test_result_explains_and_points_to_lessons(resident: FlaskClient, library: Library) -> None:
-    draw_id = start(resident)
-    wrong = {key: [str((int(v[0]) + 1) % 2)] for key, v in right_answers(library, draw_id).items()}
+    draw_id = start_quiz(resident)
+    wrong = {key: [str((int(v[0]) + 1) % 2)] for key, v in right_form(library, draw_id).items()}
     submit(resident, draw_id, wrong)
     page = resident.get(f"/draws/{draw_id}/result").get_data(as_text=True)
     draw = db.session.get(Draw, draw_id)
@@ -181,8 +167,8 @@ def test_result_explains_and_points_to_lessons(resident: FlaskClient, library: L
 def test_unanswered_questions_get_one_more_chance_then_count_as_invalid(
     resident: FlaskClient, library: Library
 ) -> None:
-    draw_id = start(resident)
-    answers = right_answers(library, draw_id)
+    draw_id = start_quiz(resident)
+    answers = right_form(library, draw_id)
     del answers["q3"]
     again = submit(resident, draw_id, answers)
     assert again.status_code == 200
@@ -196,8 +182,8 @@ def test_unanswered_questions_get_one_more_chance_then_count_as_invalid(
 
 
 def test_resubmitting_the_same_answers_is_safe(resident: FlaskClient, library: Library) -> None:
-    draw_id = start(resident)
-    answers = right_answers(library, draw_id)
+    draw_id = start_quiz(resident)
+    answers = right_form(library, draw_id)
     first = submit(resident, draw_id, answers)
     second = submit(resident, draw_id, answers)
     assert first.status_code == second.status_code == 303
@@ -205,8 +191,8 @@ def test_resubmitting_the_same_answers_is_safe(resident: FlaskClient, library: L
 
 
 def test_resubmitting_other_answers_is_refused_clearly(resident: FlaskClient, library: Library) -> None:
-    draw_id = start(resident)
-    answers = right_answers(library, draw_id)
+    draw_id = start_quiz(resident)
+    answers = right_form(library, draw_id)
     submit(resident, draw_id, answers)
     answers["q0"] = [str((int(answers["q0"][0]) + 1) % 2)]
     response = submit(resident, draw_id, answers)
@@ -215,7 +201,7 @@ def test_resubmitting_other_answers_is_refused_clearly(resident: FlaskClient, li
 
 
 def test_someone_elses_draw_looks_missing(app: Flask, resident: FlaskClient) -> None:
-    draw_id = start(resident)
+    draw_id = start_quiz(resident)
     stranger = app.test_client()
     stranger.get(f"/c/{COMMUNITY}")
     assert stranger.get(f"/draws/{draw_id}").status_code == 404
@@ -223,7 +209,7 @@ def test_someone_elses_draw_looks_missing(app: Flask, resident: FlaskClient) -> 
 
 
 def test_garbage_answers_are_a_clear_error(resident: FlaskClient) -> None:
-    draw_id = start(resident)
+    draw_id = start_quiz(resident)
     for bad in ({"q0": ["abc"]}, {"q0": ["99"]}, {"q0": ["-1"]}):
         response = submit(resident, draw_id, bad, confirm_incomplete="1")
         assert response.status_code == 422
@@ -234,11 +220,11 @@ def test_garbage_answers_are_a_clear_error(resident: FlaskClient) -> None:
 def test_expired_draw_is_refused(resident: FlaskClient, library: Library) -> None:
     from datetime import timedelta
 
-    draw_id = start(resident)
+    draw_id = start_quiz(resident)
     draw = db.session.get(Draw, draw_id)
     draw.expires_at = draw.served_at - timedelta(seconds=1)
     db.session.commit()
-    response = submit(resident, draw_id, right_answers(library, draw_id))
+    response = submit(resident, draw_id, right_form(library, draw_id))
     assert response.status_code == 409
     assert "已关闭" in response.get_data(as_text=True)
 
@@ -246,11 +232,11 @@ def test_expired_draw_is_refused(resident: FlaskClient, library: Library) -> Non
 def test_late_survey_is_stored_but_invalid(resident: FlaskClient, library: Library) -> None:
     from datetime import timedelta
 
-    draw_id = start(resident)
+    draw_id = start_quiz(resident)
     draw = db.session.get(Draw, draw_id)
     draw.deadline_at = draw.served_at - timedelta(seconds=1)
     db.session.commit()
-    submit(resident, draw_id, right_answers(library, draw_id))
+    submit(resident, draw_id, right_form(library, draw_id))
     attempt = db.session.execute(select(Attempt)).scalar_one()
     assert not attempt.valid and attempt.n_correct == 10
 
@@ -258,11 +244,11 @@ def test_late_survey_is_stored_but_invalid(resident: FlaskClient, library: Libra
 def test_lesson_check_records_the_lesson_as_finished(resident: FlaskClient, library: Library) -> None:
     from webapp.learn.models import LessonCompletion
 
-    draw_id = start(resident, "check-gas-leak")
+    draw_id = start_quiz(resident, "check-gas-leak")
     draw = db.session.get(Draw, draw_id)
     assert 3 <= len(draw.items) <= 5
     assert {library.bank.questions[i["q"]].lesson for i in draw.items} == {"gas-leak"}
-    start(resident, "check-gas-leak")
+    start_quiz(resident, "check-gas-leak")
     completions = db.session.execute(select(LessonCompletion)).scalars().all()
     assert [c.lesson_slug for c in completions] == ["gas-leak"]
 
@@ -302,14 +288,14 @@ def test_lesson_page_is_light(resident: FlaskClient) -> None:
 
 
 def test_result_before_handing_in_goes_back_to_the_quiz(resident: FlaskClient) -> None:
-    draw_id = start(resident, "practice-rural")
+    draw_id = start_quiz(resident, "practice-rural")
     response = resident.get(f"/draws/{draw_id}/result")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/draws/{draw_id}")
     assert "专项练习" in resident.get(f"/draws/{draw_id}").get_data(as_text=True)
 
 
 def test_a_handed_in_quiz_shows_its_result(resident: FlaskClient, library: Library) -> None:
-    draw_id = start(resident, "practice-rural")
-    submit(resident, draw_id, right_answers(library, draw_id))
+    draw_id = start_quiz(resident, "practice-rural")
+    submit(resident, draw_id, right_form(library, draw_id))
     response = resident.get(f"/draws/{draw_id}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/result")

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.conftest import COMMUNITY, csrf_token, seeded_app
-from tests.test_api import assert_error, new_draw
+from tests.helpers import assert_error, new_draw
 from webapp.clock import local_month, utcnow
 from webapp.extensions import db
 from webapp.learn import service as learn

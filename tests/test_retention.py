@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY
-from tests.test_api import assert_error
-from tests.test_indicators import survey
-from tests.test_rollups import snapshot
+from tests.helpers import assert_error, snapshot
 from webapp.audit import service as audit
 from webapp.audit.models import AuditEntry
 from webapp.clock import local_month, utcnow
@@ -45,7 +44,8 @@ def figures(library: Library, when: datetime) -> list:
     return result
 
 
-def history(library: Library) -> dict:
+@pytest.fixture()
+def history(app: Flask, hand_in_survey) -> dict:
     """A resident gone for four years, one who came back last month, one of last month;
     audit entries of six and four years ago."""
     now = utcnow()
@@ -55,19 +55,19 @@ def history(library: Library) -> dict:
     for (respondent, _token), enrolled in ((gone, long_ago), (back, long_ago), (new, recently)):
         respondent.created_at = enrolled
     db.session.flush()
-    survey(library, gone[0], COMMUNITY, 7, long_ago)
-    survey(library, gone[0], COMMUNITY, 9, long_ago + timedelta(days=2))
-    survey(library, back[0], COMMUNITY, 4, long_ago + timedelta(days=1))
-    survey(library, back[0], COMMUNITY, 8, recently)
-    survey(library, new[0], "DEMO010102", 5, recently)
+    hand_in_survey(COMMUNITY, 7, long_ago, respondent=gone[0])
+    hand_in_survey(COMMUNITY, 9, long_ago + timedelta(days=2), respondent=gone[0])
+    hand_in_survey(COMMUNITY, 4, long_ago + timedelta(days=1), respondent=back[0])
+    hand_in_survey(COMMUNITY, 8, recently, respondent=back[0])
+    hand_in_survey("DEMO010102", 5, recently, respondent=new[0])
     for years in (6, 4):
         audit.record(None, "volunteer.export", details={"years": years}).at = now - timedelta(days=years * 365)
     db.session.commit()
     return {"gone": gone[1], "back": back[1], "new": new[1], "long_ago": long_ago, "recently": recently}
 
 
-def test_purge_unlinks_old_respondents_and_keeps_every_figure(app: Flask, library: Library) -> None:
-    made = history(library)
+def test_purge_unlinks_old_respondents_and_keeps_every_figure(app: Flask, library: Library, history) -> None:
+    made = history
     before = snapshot()
     shown = figures(library, made["long_ago"]), figures(library, made["recently"])
     runner = app.test_cli_runner()
@@ -110,8 +110,8 @@ def test_purge_unlinks_old_respondents_and_keeps_every_figure(app: Flask, librar
     assert "removed 0 respondent tokens" in again.output and "removed 0 answers" in again.output
 
 
-def test_a_purged_token_is_refused_like_an_unknown_one(app: Flask, library: Library) -> None:
-    made = history(library)
+def test_a_purged_token_is_refused_like_an_unknown_one(app: Flask, library: Library, history) -> None:
+    made = history
     assert app.test_cli_runner().invoke(args=["data", "purge"]).exit_code == 0
     response = app.test_client().post(
         "/api/v1/quizzes/awareness-survey/draws",

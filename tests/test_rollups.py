@@ -7,19 +7,17 @@ from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from quizzes import service as quizzes
 from quizzes.library import Library
-from quizzes.service import Timing
 from tests.conftest import _empty_tables
+from tests.factories import TIMING
+from tests.helpers import assert_rollups_equal_a_rebuild, snapshot
 from webapp.extensions import db
 from webapp.learn import service as learn
 from webapp.learn.models import Respondent
 from webapp.regions.service import get_region, seed_demo_regions
-from webapp.stats import rollups
 
-TIMING = Timing(submit_grace=timedelta(minutes=1), expiry=timedelta(days=400))
 START = datetime(2025, 11, 20, 3, 0)
 
 event = st.tuples(
@@ -29,23 +27,6 @@ event = st.tuples(
     st.integers(0, 40),  # days after the previous event
     st.integers(0, 2**16),  # answer seed
 )
-
-
-def snapshot() -> dict:
-    rows = {}
-    for model in rollups.ROLLUPS:
-        names = [c.name for c in model.__table__.columns]
-        keys = [c.name for c in model.__table__.primary_key.columns]
-        for row in db.session.execute(select(model)).scalars():
-            values = {n: getattr(row, n) for n in names if n not in keys}
-            if any(values.values()):
-                rows[(model.__name__, *(getattr(row, k) for k in keys))] = {
-                    n: round(v, 9) if isinstance(v, float) else v for n, v in values.items()
-                }
-    months = db.session.execute(
-        select(Respondent.id, Respondent.last_active_month, Respondent.last_reached_month, Respondent.last_survey_month)
-    ).all()
-    return {"rollups": rows, "respondents": sorted(tuple(m) for m in months)}
 
 
 def play(library: Library, history: list) -> None:
@@ -80,10 +61,7 @@ def play(library: Library, history: list) -> None:
 def test_rebuild_equals_incremental(app, library: Library, history: list) -> None:
     try:
         play(library, history)
-        live = snapshot()
-        rollups.rebuild()
-        db.session.commit()
-        assert snapshot() == live
+        assert_rollups_equal_a_rebuild()
     finally:
         db.session.rollback()
         _empty_tables()

@@ -7,9 +7,9 @@ signed, and count rate limits once across all of them.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -19,39 +19,40 @@ import requests
 from flask import Flask
 
 from bench.run import gunicorn
-from quizzes.library import Library
-from tests.conftest import PASSWORD, empty_database, make_app, seeded_app
-from tests.test_audit_and_tokens import bearer, token_for
-from tests.test_dashboard import NOV, age_dashboards
-from tests.test_indicators import person, survey
-from webapp.accounts.service import create_user
+from tests.conftest import COMMUNITY, CSRF_RE, PASSWORD, empty_database, make_app, seeded_app
+from tests.factories import NOV
+from tests.helpers import age_dashboards, authorization, token_for
 from webapp.extensions import db
+from webapp.learn.models import Respondent
 from webapp.regions.service import seed_demo_regions
 
 STATS = "/api/v1/stats/regions/DEMO?period=2026-11"
 
 
-def _surveys(library: Library, *scores: int) -> None:
-    for correct in scores:
-        survey(library, person("DEMO010101"), "DEMO010101", correct, NOV)
-    db.session.commit()
+@pytest.fixture(scope="session")
+def surveys_scoring(hand_in_survey) -> Callable[..., list[Respondent]]:
+    """``surveys_scoring(9, 7)``: two awareness surveys handed in in the demo community, of 9
+    and of 7 right answers."""
+    return lambda *scores: [hand_in_survey(COMMUNITY, correct, NOV) for correct in scores]
 
 
 def _shown(machine: Flask, token: str) -> tuple[int, str]:
     """The city's awareness sample size and when its figures were read, as one machine shows them."""
-    body = machine.test_client().get(STATS, headers=bearer(token)).get_json()
+    body = machine.test_client().get(STATS, headers=authorization(token)).get_json()
     return body["indicators"]["awareness"]["n"], body["computed_at"]
 
 
-def test_two_machines_over_one_database_show_the_same_dashboard(database_uri: str, library: Library) -> None:
+def test_two_machines_over_one_database_show_the_same_dashboard(
+    database_uri: str, make_account, surveys_scoring
+) -> None:
     with seeded_app(database_uri, DASHBOARD_MAX_AGE_SECONDS=60) as first:
         second = make_app(database_uri, DASHBOARD_MAX_AGE_SECONDS=60)
-        create_user("admin", "admin", PASSWORD, "admin", None)
-        _surveys(library, 9, 7)
+        make_account("admin", "admin")
+        surveys_scoring(9, 7)
         token = token_for(first.test_client(), "admin")
         on_first = _shown(first, token)
         assert on_first[0] == 2
-        _surveys(library, 5)
+        surveys_scoring(5)
         # read by the first a moment ago: the second shows those figures, not its own newer read
         assert _shown(second, token) == on_first
         age_dashboards(timedelta(seconds=61))
@@ -60,9 +61,6 @@ def test_two_machines_over_one_database_show_the_same_dashboard(database_uri: st
         assert _shown(first, token) == on_second
         with second.app_context():
             db.engine.dispose()
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def _login(base: str, session: requests.Session, token: str, username: str, password: str) -> requests.Response:
@@ -75,14 +73,14 @@ def _login(base: str, session: requests.Session, token: str, username: str, pass
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL: runs with TEST_DATABASE_URL")
-def test_two_gunicorn_instances_act_as_one_site(tmp_path: Path, library: Library) -> None:
+def test_two_gunicorn_instances_act_as_one_site(tmp_path: Path, make_account, surveys_scoring) -> None:
     with empty_database("postgresql", tmp_path, "scale_out") as uri, ExitStack() as stack:
         app = make_app(uri)
         stack.enter_context(app.app_context())
         db.create_all()
         seed_demo_regions()
-        create_user("admin", "admin", PASSWORD, "admin", None)
-        _surveys(library, 9, 7)
+        make_account("admin", "admin")
+        surveys_scoring(9, 7)
         env = {
             **os.environ,
             "DATABASE_URL": uri,
@@ -103,13 +101,13 @@ def test_two_gunicorn_instances_act_as_one_site(tmp_path: Path, library: Library
         assert browser.get(f"{b}/staff", allow_redirects=False, timeout=60).status_code == 200
 
         # the dashboard: one read, shown alike by both
-        api = bearer(
+        api = authorization(
             requests.post(
                 f"{b}/api/v1/auth/tokens", json={"username": "admin", "password": PASSWORD}, timeout=60
             ).json()["token"]
         )
         on_a = requests.get(f"{a}{STATS}", headers=api, timeout=60).json()
-        _surveys(library, 5)
+        surveys_scoring(5)
         on_b = requests.get(f"{b}{STATS}", headers=api, timeout=60).json()
         assert on_a["indicators"]["awareness"]["n"] == 2
         assert (on_b["indicators"], on_b["computed_at"]) == (on_a["indicators"], on_a["computed_at"])

@@ -6,6 +6,8 @@ import re
 
 from flask.testing import FlaskClient
 
+from tests.helpers import assert_error
+
 
 def test_pages_carry_a_strict_content_security_policy(resident: FlaskClient) -> None:
     for path in ("/", "/lessons/gas-leak", "/quizzes", "/nothing-here"):
@@ -62,7 +64,7 @@ def test_secure_cookies_bring_strict_transport_security(database_uri: str) -> No
 
 def test_a_refused_method_says_which_are_allowed(client: FlaskClient) -> None:
     response = client.delete("/api/v1/quizzes")
-    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+    assert_error(response, 405, "method_not_allowed")
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
     response = client.post("/api/v1/volunteers/1")
     assert response.status_code == 405 and "PATCH" in response.headers["Allow"]

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import authorization
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 
@@ -82,7 +83,7 @@ def test_sign_out_everywhere_ends_sessions_and_tokens_and_is_audited(
     response = admin.post(f"{page}/sign-out", data={"csrf_token": csrf_token(admin, page)})
     assert response.status_code == 303
     assert_signed_out(replay(app, copy))
-    assert client.get("/api/v1/volunteers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/volunteers", headers=authorization(token)).status_code == 401
     entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "user.sign_out_everywhere")).scalar_one()
     assert entry.object_id == str(accounts["staff"].id)
     assert as_user("staff").get("/staff").status_code == 200  # signing in again works
@@ -111,7 +112,7 @@ def test_changing_ones_own_password_keeps_this_session_and_ends_the_others(
     assert response.status_code == 303
     assert staff.get("/staff").status_code == 200
     assert_signed_out(replay(app, other_device))
-    assert client.get("/api/v1/volunteers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/volunteers", headers=authorization(token)).status_code == 401
     fresh = app.test_client()
     assert fresh.post("/api/v1/auth/tokens", json={"username": "staff", "password": PASSWORD}).status_code == 401
     assert fresh.post("/api/v1/auth/tokens", json={"username": "staff", "password": NEW_PASSWORD}).status_code == 201

@@ -10,7 +10,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from tests.test_audit_and_tokens import bearer, token_for
 from webapp.audit.models import AuditEntry
 from webapp.errors import DomainError, message
 from webapp.extensions import db
@@ -55,10 +54,10 @@ def test_the_period_asked_for_else_this_month(app) -> None:
     "path", ["/api/v1/stats/regions/DEMO01", "/api/v1/stats/regions/DEMO01/trend", "/api/v1/targets?region=DEMO01"]
 )
 def test_a_bad_period_in_the_api_is_422_beside_the_field(
-    app: Flask, client: FlaskClient, accounts: dict, path: str
+    app: Flask, client: FlaskClient, accounts: dict, path: str, bearer
 ) -> None:
     joiner = "&" if "?" in path else "?"
-    response = client.get(f"{path}{joiner}period=soon", headers=bearer(token_for(client, "organizer")))
+    response = client.get(f"{path}{joiner}period=soon", headers=bearer("organizer"))
     assert response.status_code == 422
     assert error_body(response) == unprocessable(app, "period", "unknown_period")
 
@@ -68,21 +67,21 @@ def test_a_bad_period_in_the_api_is_422_beside_the_field(
     [("2026-13", 0.8, "period", "unknown_period"), ("2026", 1.5, "value", "bad_share")],
 )
 def test_a_refused_target_in_the_api_is_422_and_nothing_is_saved(
-    app: Flask, client: FlaskClient, accounts: dict, period: str, value: float, field: str, code: str
+    app: Flask, client: FlaskClient, accounts: dict, period: str, value: float, field: str, code: str, bearer
 ) -> None:
     body = {"region": "DEMO0101", "indicator": "awareness", "period": period, "value": value}
-    response = client.put("/api/v1/targets", json=body, headers=bearer(token_for(client, "organizer")))
+    response = client.put("/api/v1/targets", json=body, headers=bearer("organizer"))
     assert response.status_code == 422 and error_body(response) == unprocessable(app, field, code)
     assert db.session.execute(select(Target)).first() is None
     assert db.session.execute(select(AuditEntry).where(AuditEntry.action == "target.set")).first() is None
 
 
-def test_the_site_and_the_api_audit_a_target_alike(client: FlaskClient, as_user, accounts: dict) -> None:
+def test_the_site_and_the_api_audit_a_target_alike(client: FlaskClient, as_user, accounts: dict, bearer) -> None:
     organizer = as_user("organizer")
     form = {"csrf_token": csrf_token(organizer, "/staff/targets"), "indicator": "usage", "period": "2026"}
     assert organizer.post("/staff/targets?region=DEMO0101", data={**form, "value": "5%"}).status_code == 302
     body = {"region": "DEMO0102", "indicator": "usage", "period": "2026", "value": 0.05}
-    assert client.put("/api/v1/targets", json=body, headers=bearer(token_for(client, "organizer"))).status_code == 200
+    assert client.put("/api/v1/targets", json=body, headers=bearer("organizer")).status_code == 200
     entries = db.session.execute(select(AuditEntry).where(AuditEntry.action == "target.set")).scalars().all()
     assert [entry.details for entry in entries] == [
         {"region": code, "indicator": "usage", "period": "2026", "value": pytest.approx(0.05)}

@@ -1,15 +1,12 @@
 """Volunteer refusals answered in one place: the API's bounds are the service's, the site's list
 and export refuse an unknown area instead of widening, and audit entries outlive refusals."""
 
-# ruff: noqa: F811 (the API tests' ``bearer`` fixture is imported and then requested by name)
-
 from __future__ import annotations
 
 from flask.testing import FlaskClient
 
 from tests.conftest import COMMUNITY, csrf_token
-from tests.test_volunteers import audit_entries, make_volunteer
-from tests.test_volunteers_api import assert_error, bearer  # noqa: F401 (a fixture)
+from tests.helpers import assert_error, audit_entries
 from webapp.extensions import db
 from webapp.volunteers.models import Training, Volunteer
 from webapp.volunteers.service import MAX_TRAINING_HOURS
@@ -30,7 +27,9 @@ def _schema(spec: dict, name: str) -> dict:
 # --- the API's bounds are the service's ------------------------------------------------
 
 
-def test_training_hours_over_the_service_limit_are_refused_by_the_schema(client: FlaskClient, bearer) -> None:
+def test_training_hours_over_the_service_limit_are_refused_by_the_schema(
+    client: FlaskClient, bearer, make_volunteer
+) -> None:
     volunteer = make_volunteer()
     url, headers = f"/api/v1/volunteers/{volunteer.id}/trainings", bearer("staff")
     # the document said 1,000 while the service refuses more than 200; a client reading it was misled
@@ -53,7 +52,7 @@ def test_the_documented_lengths_are_the_services(client: FlaskClient) -> None:
 # --- an unknown area is refused, never widened -----------------------------------------
 
 
-def test_an_export_with_an_unknown_area_is_refused_not_widened(as_user) -> None:
+def test_an_export_with_an_unknown_area_is_refused_not_widened(as_user, make_volunteer) -> None:
     make_volunteer(name="王芳")
     staff = as_user("staff")
     # before, the unknown code was dropped and the export held every volunteer of the staff's area
@@ -71,7 +70,7 @@ def test_an_export_with_an_unknown_area_is_refused_not_widened(as_user) -> None:
 # --- audit entries outlive the refusal that rolls the request back -----------------------
 
 
-def test_a_refused_export_search_is_audited_once_and_kept(as_user) -> None:
+def test_a_refused_export_search_is_audited_once_and_kept(as_user, make_volunteer) -> None:
     make_volunteer(phone=PHONE)
     export = as_user("organizer").get("/staff/volunteers/export", query_string={"format": "csv", "q": PHONE})
     assert export.status_code == 422
@@ -80,7 +79,7 @@ def test_a_refused_export_search_is_audited_once_and_kept(as_user) -> None:
     assert entry.details["refused"] and entry.row_count == 0
 
 
-def test_a_refused_api_search_is_audited_and_kept(client: FlaskClient, bearer) -> None:
+def test_a_refused_api_search_is_audited_and_kept(client: FlaskClient, bearer, make_volunteer) -> None:
     make_volunteer(phone=PHONE)
     headers = bearer("organizer")
     assert_error(client.get(f"/api/v1/volunteers?q={PHONE}", headers=headers), 422, "search_phone_digits")
@@ -88,7 +87,7 @@ def test_a_refused_api_search_is_audited_and_kept(client: FlaskClient, bearer) -
     assert [e.details["refused"] for e in audit_entries("volunteer.search_phone")] == [True, True]
 
 
-def test_a_refused_status_change_keeps_the_whole_phone_view_audited(as_user) -> None:
+def test_a_refused_status_change_keeps_the_whole_phone_view_audited(as_user, make_volunteer) -> None:
     volunteer = make_volunteer(phone=PHONE)
     staff = as_user("staff")
     url = f"/staff/volunteers/{volunteer.id}"
@@ -99,7 +98,7 @@ def test_a_refused_status_change_keeps_the_whole_phone_view_audited(as_user) -> 
     assert db.session.get(Volunteer, volunteer.id).status == "active"
 
 
-def test_a_refused_training_keeps_the_form_and_adds_nothing(as_user) -> None:
+def test_a_refused_training_keeps_the_form_and_adds_nothing(as_user, make_volunteer) -> None:
     volunteer = make_volunteer()
     staff = as_user("staff")
     url = f"/staff/volunteers/{volunteer.id}"

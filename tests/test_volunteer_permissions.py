@@ -18,10 +18,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import ACCOUNTS, PASSWORD, csrf_token, seeded_app, sign_in
-from webapp.accounts.service import create_user
+from tests.conftest import ACCOUNTS, csrf_token, seeded_app, sign_in
+from tests.helpers import authorization, token_for
 from webapp.extensions import db
-from webapp.regions.service import get_region
 from webapp.volunteers import service
 from webapp.volunteers.models import Volunteer
 
@@ -48,19 +47,17 @@ _phones = itertools.count(13700000000)
 
 
 @pytest.fixture(scope="module")
-def world(database_uri: str) -> Iterator[SimpleNamespace]:
+def world(database_uri: str, make_account) -> Iterator[SimpleNamespace]:
     with seeded_app(database_uri) as app:
         for name, (role, scope) in ACCOUNTS.items():
-            create_user(name, name, PASSWORD, role, get_region(scope) if scope else None)
-        db.session.commit()
+            make_account(name, role, scope)
         clients, tokens, headers = {"anonymous": app.test_client()}, {}, {"anonymous": {}}
         tokens["anonymous"] = csrf_token(clients["anonymous"], "/login")
         for name in ACCOUNTS:
             clients[name] = app.test_client()
             assert sign_in(clients[name], name).status_code == 302
             tokens[name] = csrf_token(clients[name], "/staff")
-            response = clients[name].post("/api/v1/auth/tokens", json={"username": name, "password": PASSWORD})
-            headers[name] = {"Authorization": f"Bearer {response.get_json()['token']}"}
+            headers[name] = authorization(token_for(clients[name], name))
         yield SimpleNamespace(app=app, clients=clients, tokens=tokens, headers=headers)
 
 
@@ -73,15 +70,20 @@ class Target:
     phone: str
 
 
-def make_target(community: str | None) -> Target:
-    if community is None:
-        return Target(MISSING_ID, "NOPE", str(next(_phones)))
-    volunteer = service.register_volunteer(
-        {"name": "测试志愿者", "phone": str(next(_phones)), "consent": True}, get_region(community), "staff", None
-    )
-    service.designate_ambassador(volunteer.community, volunteer, None)
-    db.session.commit()
-    return Target(volunteer.id, community, str(next(_phones)))
+@pytest.fixture(scope="session")
+def make_target(make_volunteer: Callable[..., Volunteer]) -> Callable[[str | None], Target]:
+    """``make_target(community)`` → a case's own volunteer there, its community's ambassador
+    (None: a missing volunteer), and a phone no one has."""
+
+    def make(community: str | None) -> Target:
+        if community is None:
+            return Target(MISSING_ID, "NOPE", str(next(_phones)))
+        volunteer = make_volunteer(community, phone=str(next(_phones)), name="测试志愿者")
+        service.designate_ambassador(volunteer.community, volunteer, None)
+        db.session.commit()
+        return Target(volunteer.id, community, str(next(_phones)))
+
+    return make
 
 
 @dataclass
@@ -287,7 +289,9 @@ def _params():
 
 
 @pytest.mark.parametrize(("case", "role", "where", "expected"), list(_params()))
-def test_permission_table(world: SimpleNamespace, case: Case, role: str, where: str, expected: int) -> None:
+def test_permission_table(
+    world: SimpleNamespace, case: Case, role: str, where: str, expected: int, make_target
+) -> None:
     target = make_target(INSIDE[role] if where == "inside" else OUTSIDE[role])
     url = case.url.format(id=target.volunteer_id, community=target.community)
     client = world.clients[role]
@@ -305,7 +309,7 @@ def test_permission_table(world: SimpleNamespace, case: Case, role: str, where: 
         assert response.is_json and response.get_json()["error"]["code"]
 
 
-def test_an_outside_object_answers_like_a_missing_one(world: SimpleNamespace) -> None:
+def test_an_outside_object_answers_like_a_missing_one(world: SimpleNamespace, make_target) -> None:
     outside = make_target(OUTSIDE["staff"])
     staff = world.clients["staff"]
     foreign = staff.get(f"/staff/volunteers/{outside.volunteer_id}")
@@ -320,7 +324,7 @@ def test_an_outside_object_answers_like_a_missing_one(world: SimpleNamespace) ->
     assert foreign == missing
 
 
-def test_out_of_scope_registrations_change_nothing(world: SimpleNamespace) -> None:
+def test_out_of_scope_registrations_change_nothing(world: SimpleNamespace, make_target) -> None:
     before = db.session.execute(db.select(db.func.count(Volunteer.id))).scalar_one()
     target = make_target(OUTSIDE["staff"])
     staff = world.clients["staff"]

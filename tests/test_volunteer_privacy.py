@@ -1,7 +1,5 @@
 """Volunteers' personal data: phone searches, enumeration, erasure, a person's export, consent versions."""
 
-# ruff: noqa: F811 (the API tests' ``bearer`` fixture is imported and then requested by name)
-
 from __future__ import annotations
 
 import io
@@ -15,16 +13,9 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import COMMUNITY, csrf_token
-from tests.test_volunteers import (
-    OTHER_DISTRICT_COMMUNITY,
-    audit_entries,
-    count_volunteers,
-    make_volunteer,
-    read_csv,
-    signup_data,
-)
-from tests.test_volunteers_api import assert_error, bearer  # noqa: F401 (a fixture)
+from tests.conftest import COMMUNITY, OTHER_DISTRICT_COMMUNITY, csrf_token
+from tests.factories import SIGNUP_FORM, SIGNUP_PAGE
+from tests.helpers import assert_error, audit_entries, count_volunteers, form_data, read_csv
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
 from webapp.regions.service import get_region
@@ -48,7 +39,7 @@ def without_tokens(page: str, typed: str = "") -> str:
 
 
 @pytest.mark.parametrize("q", WHOLE_NUMBERS)
-def test_an_organizer_searching_a_whole_number_learns_nothing(as_user, q: str) -> None:
+def test_an_organizer_searching_a_whole_number_learns_nothing(as_user, q: str, make_volunteer) -> None:
     make_volunteer(phone=PHONE, name="王芳")
     organizer = as_user("organizer")
     wrong = q.replace("5678", "0000").replace("５６７８", "００００")
@@ -64,7 +55,9 @@ def test_an_organizer_searching_a_whole_number_learns_nothing(as_user, q: str) -
     assert export.status_code == 422 and "王芳" not in export.get_data(as_text=True)
 
 
-def test_an_organizer_searching_a_whole_number_by_api_learns_nothing(client: FlaskClient, bearer) -> None:
+def test_an_organizer_searching_a_whole_number_by_api_learns_nothing(
+    client: FlaskClient, bearer, make_volunteer
+) -> None:
     make_volunteer(phone=PHONE, name="王芳")
     headers = bearer("organizer")
     match = assert_error(client.get(f"/api/v1/volunteers?q={PHONE}", headers=headers), 422, "search_phone_digits")
@@ -78,7 +71,9 @@ def test_an_organizer_searching_a_whole_number_by_api_learns_nothing(client: Fla
     assert client.get("/api/v1/volunteers?q=王", headers=headers).json["total"] == 1
 
 
-def test_searches_by_phone_are_audited_without_the_number(as_user, client: FlaskClient, bearer, accounts) -> None:
+def test_searches_by_phone_are_audited_without_the_number(
+    as_user, client: FlaskClient, bearer, accounts, make_volunteer
+) -> None:
     make_volunteer(phone=PHONE, name="王芳")
     staff = as_user("staff")
     assert "王芳" in staff.get("/staff/volunteers?q=138 1234 5678").get_data(as_text=True)
@@ -102,11 +97,13 @@ def test_searches_by_phone_are_audited_without_the_number(as_user, client: Flask
 # --- enumeration ---------------------------------------------------------------------------
 
 
-def test_the_public_sign_up_answers_alike_for_new_and_registered_numbers(client: FlaskClient, app) -> None:
+def test_the_public_sign_up_answers_alike_for_new_and_registered_numbers(
+    client: FlaskClient, app, make_volunteer
+) -> None:
     existing = make_volunteer(phone="13712345678", name="隐私姓名", community="DEMO010102")
-    again = client.post("/volunteer", data=signup_data(client, phone="13712345678"))
+    again = client.post("/volunteer", data=form_data(client, SIGNUP_PAGE, SIGNUP_FORM, phone="13712345678"))
     other = app.test_client()
-    fresh = other.post("/volunteer", data=signup_data(other, phone="13712340000"))
+    fresh = other.post("/volunteer", data=form_data(other, SIGNUP_PAGE, SIGNUP_FORM, phone="13712340000"))
     assert again.status_code == fresh.status_code == 303
     assert again.headers["Location"] == fresh.headers["Location"]
     assert count_volunteers() == 2  # the new number only; the registered one is not stored twice
@@ -114,15 +111,15 @@ def test_the_public_sign_up_answers_alike_for_new_and_registered_numbers(client:
     [entry] = audit_entries("volunteer.signup_again")
     assert entry.object_id == str(existing.id) and entry.region_path == existing.community.path
     # with another mistake, both see that mistake and nothing about the phone
-    again = client.post("/volunteer", data=signup_data(client, phone="13712345678", consent=""))
-    fresh = client.post("/volunteer", data=signup_data(client, phone="13712349999", consent=""))
+    again = client.post("/volunteer", data=form_data(client, SIGNUP_PAGE, SIGNUP_FORM, phone="13712345678", consent=""))
+    fresh = client.post("/volunteer", data=form_data(client, SIGNUP_PAGE, SIGNUP_FORM, phone="13712349999", consent=""))
     assert again.status_code == fresh.status_code == 200
     page = without_tokens(again.get_data(as_text=True), "13712345678")
     assert page == without_tokens(fresh.get_data(as_text=True), "13712349999")
     assert "已登记" not in page and count_volunteers() == 2
 
 
-def test_a_duplicate_outside_the_scope_is_409_without_its_id(client: FlaskClient, bearer) -> None:
+def test_a_duplicate_outside_the_scope_is_409_without_its_id(client: FlaskClient, bearer, make_volunteer) -> None:
     outside = make_volunteer(phone=PHONE, community=OTHER_DISTRICT_COMMUNITY)
     inside = make_volunteer(phone="13900000001")
     headers = bearer("staff")
@@ -139,7 +136,8 @@ def test_a_duplicate_outside_the_scope_is_409_without_its_id(client: FlaskClient
 # --- erasure ----------------------------------------------------------------------------------
 
 
-def served_volunteer() -> Volunteer:
+@pytest.fixture()
+def served_volunteer(app, make_volunteer) -> Volunteer:
     """An ambassador with notes, a training and service hours at an activity."""
     volunteer = make_volunteer(phone=PHONE, name="王芳", notes="住3号楼", skills=["driver"], birth_year=1980)
     service.add_training(volunteer, "灭火器使用", 2, date(2026, 3, 1), True)
@@ -184,8 +182,8 @@ def assert_erased(volunteer_id: int, staff: FlaskClient) -> None:
     assert entry.object_id == str(volunteer_id) and "王芳" not in str(entry.details) and PHONE not in str(entry.details)
 
 
-def test_staff_erase_a_volunteer_on_the_site_and_the_counts_stay(as_user) -> None:
-    volunteer = served_volunteer()
+def test_staff_erase_a_volunteer_on_the_site_and_the_counts_stay(as_user, make_volunteer, served_volunteer) -> None:
+    volunteer = served_volunteer
     before = totals()
     staff = as_user("staff")
     page = f"/staff/volunteers/{volunteer.id}"
@@ -203,8 +201,8 @@ def test_staff_erase_a_volunteer_on_the_site_and_the_counts_stay(as_user) -> Non
     assert make_volunteer(phone=PHONE).phone == PHONE
 
 
-def test_erasure_by_api(client: FlaskClient, bearer, as_user) -> None:
-    volunteer = served_volunteer()
+def test_erasure_by_api(client: FlaskClient, bearer, as_user, served_volunteer) -> None:
+    volunteer = served_volunteer
     before = totals()
     url = f"/api/v1/volunteers/{volunteer.id}"
     assert_error(client.delete(url, headers=bearer("organizer")), 403)
@@ -223,8 +221,8 @@ def test_erasure_by_api(client: FlaskClient, bearer, as_user) -> None:
 # --- a person's export ----------------------------------------------------------------------
 
 
-def test_a_person_export_holds_everything_and_is_audited(as_user, accounts) -> None:
-    volunteer = served_volunteer()
+def test_a_person_export_holds_everything_and_is_audited(as_user, accounts, served_volunteer) -> None:
+    volunteer = served_volunteer
     staff = as_user("staff")
     detail = staff.get(f"/staff/volunteers/{volunteer.id}").get_data(as_text=True)
     assert f"/staff/volunteers/{volunteer.id}/export?format=json" in detail
@@ -257,8 +255,8 @@ def test_a_person_export_holds_everything_and_is_audited(as_user, accounts) -> N
     assert staff.get(f"/staff/volunteers/{volunteer.id}/export?format=pdf").status_code == 400
 
 
-def test_a_person_export_by_api(client: FlaskClient, bearer) -> None:
-    volunteer = served_volunteer()
+def test_a_person_export_by_api(client: FlaskClient, bearer, served_volunteer) -> None:
+    volunteer = served_volunteer
     url = f"/api/v1/volunteers/{volunteer.id}/export"
     response = client.get(f"{url}?format=xlsx", headers=bearer("admin"))
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
@@ -276,7 +274,7 @@ def test_a_person_export_by_api(client: FlaskClient, bearer) -> None:
 
 def test_the_consent_text_version_is_shown_and_stored(resident: FlaskClient, as_user, bearer, accounts) -> None:
     assert CONSENT_VERSION in resident.get("/volunteer").get_data(as_text=True)
-    resident.post("/volunteer", data=signup_data(resident))
+    resident.post("/volunteer", data=form_data(resident, SIGNUP_PAGE, SIGNUP_FORM))
     staff = as_user("staff")
     assert CONSENT_VERSION in staff.get("/staff/volunteers/new").get_data(as_text=True)
     response = resident.post(
@@ -291,8 +289,8 @@ def test_the_consent_text_version_is_shown_and_stored(resident: FlaskClient, as_
     assert sorted(versions) == [("api", CONSENT_VERSION), ("import", CONSENT_VERSION), ("self", CONSENT_VERSION)]
 
 
-def test_the_erase_form_sits_in_the_page_not_its_title(as_user) -> None:
-    volunteer = served_volunteer()
+def test_the_erase_form_sits_in_the_page_not_its_title(as_user, served_volunteer) -> None:
+    volunteer = served_volunteer
     page = as_user("staff").get(f"/staff/volunteers/{volunteer.id}").get_data(as_text=True)
     title = page.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "王芳" in title and "<" not in title and "form" not in title

@@ -3,7 +3,6 @@ teams, exports, imports and residents' own registration."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 
@@ -12,50 +11,16 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import COMMUNITY, csrf_token, seeded_app
-from webapp.audit.models import AuditEntry
-from webapp.campaigns.models import Activity, ServiceRecord
+from tests.conftest import COMMUNITY, OTHER_DISTRICT_COMMUNITY, OTHER_STREET_COMMUNITY, csrf_token, seeded_app
+from tests.factories import SIGNUP_FORM, SIGNUP_PAGE, VOLUNTEER_FORM
+from tests.helpers import audit_entries, count_volunteers, form_data, read_csv
+from webapp.campaigns.models import ServiceRecord
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
 from webapp.volunteers import service
 from webapp.volunteers.models import Ambassador, Team, Training, Volunteer
 from webapp.volunteers.phones import PhoneError, mask_phone, normalize_phone
-
-#: a community of another street (DEMO0102) and of another district (DEMO02)
-OTHER_STREET_COMMUNITY = "DEMO010201"
-OTHER_DISTRICT_COMMUNITY = "DEMO020101"
-
-
-def make_volunteer(
-    community: str = COMMUNITY,
-    phone: str = "13800138000",
-    name: str = "王芳",
-    source: str = "staff",
-    **data,
-) -> Volunteer:
-    """A volunteer registered through the service, committed."""
-    volunteer = service.register_volunteer(
-        {"name": name, "phone": phone, "consent": True, **data}, get_region(community), source, None
-    )
-    db.session.commit()
-    return volunteer
-
-
-def audit_entries(action: str) -> list[AuditEntry]:
-    stmt = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-    return list(db.session.execute(stmt).scalars())
-
-
-def count_volunteers() -> int:
-    return db.session.execute(select(func.count(Volunteer.id))).scalar_one()
-
-
-def form_data(client: FlaskClient, page: str, **fields) -> dict:
-    data = {"csrf_token": csrf_token(client, page), "name": "李强", "phone": "139 1234 5678", "community": COMMUNITY}
-    data.update(fields)
-    return data
-
 
 # --- phones ------------------------------------------------------------------------
 
@@ -96,7 +61,12 @@ def test_masking_keeps_the_first_three_and_last_four_digits() -> None:
 def test_staff_register_a_volunteer_who_is_active_at_once(as_user) -> None:
     staff = as_user("staff")
     data = form_data(
-        staff, "/staff/volunteers/new", phone="+86 139-1234-5678", skills=["first_aid", "driver"], consent="y"
+        staff,
+        "/staff/volunteers/new",
+        VOLUNTEER_FORM,
+        phone="+86 139-1234-5678",
+        skills=["first_aid", "driver"],
+        consent="y",
     )
     response = staff.post("/staff/volunteers/new", data=data)
     assert response.status_code == 303
@@ -109,7 +79,7 @@ def test_staff_register_a_volunteer_who_is_active_at_once(as_user) -> None:
 
 def test_bad_input_is_explained_next_to_the_fields_and_kept(as_user) -> None:
     staff = as_user("staff")
-    data = form_data(staff, "/staff/volunteers/new", name="", phone="12345", birth_year="1990")
+    data = form_data(staff, "/staff/volunteers/new", VOLUNTEER_FORM, name="", phone="12345", birth_year="1990")
     response = staff.post("/staff/volunteers/new", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and count_volunteers() == 0
@@ -120,7 +90,7 @@ def test_bad_input_is_explained_next_to_the_fields_and_kept(as_user) -> None:
 def test_under_18_needs_a_guardian(as_user) -> None:
     staff = as_user("staff")
     young = str(utcnow().year - 15)
-    data = form_data(staff, "/staff/volunteers/new", birth_year=young, consent="y")
+    data = form_data(staff, "/staff/volunteers/new", VOLUNTEER_FORM, birth_year=young, consent="y")
     page = staff.post("/staff/volunteers/new", data=data).get_data(as_text=True)
     assert "未满 18 岁的志愿者需要填写监护人姓名" in page and count_volunteers() == 0
     data.update(guardian_name="李爸爸", guardian_consent="y")
@@ -129,12 +99,12 @@ def test_under_18_needs_a_guardian(as_user) -> None:
     assert volunteer.guardian_name == "李爸爸" and volunteer.guardian_consent_at is not None
 
 
-def test_a_guardian_is_not_kept_for_adults(app) -> None:
+def test_a_guardian_is_not_kept_for_adults(app, make_volunteer) -> None:
     volunteer = make_volunteer(birth_year=1980, guardian_name="someone", guardian_consent=True)
     assert volunteer.guardian_name is None and volunteer.guardian_consent_at is None
 
 
-def test_a_team_of_another_street_is_refused(app, accounts) -> None:
+def test_a_team_of_another_street_is_refused(app, accounts, make_volunteer) -> None:
     other = service.create_team("新华街道志愿服务队", get_region("DEMO0102"))
     own = service.create_team("翠竹社区志愿服务队", get_region(COMMUNITY))
     street = service.create_team("桂园街道志愿服务队", get_region("DEMO0101"))
@@ -145,35 +115,37 @@ def test_a_team_of_another_street_is_refused(app, accounts) -> None:
     assert make_volunteer(phone="13900000001", team_id=street.id).team is street
 
 
-def test_a_duplicate_phone_is_refused_and_points_to_the_existing_record(as_user) -> None:
+def test_a_duplicate_phone_is_refused_and_points_to_the_existing_record(as_user, make_volunteer) -> None:
     existing = make_volunteer(phone="13912345678", name="张伟")
     staff = as_user("staff")
-    response = staff.post("/staff/volunteers/new", data=form_data(staff, "/staff/volunteers/new", consent="y"))
+    response = staff.post(
+        "/staff/volunteers/new", data=form_data(staff, "/staff/volunteers/new", VOLUNTEER_FORM, consent="y")
+    )
     page = response.get_data(as_text=True)
     assert count_volunteers() == 1
     assert "已有志愿者使用这个手机号" in page
     assert f'href="/staff/volunteers/{existing.id}"' in page and "张伟" in page
 
 
-def test_a_duplicate_outside_the_scope_is_named_by_community_only(as_user) -> None:
+def test_a_duplicate_outside_the_scope_is_named_by_community_only(as_user, make_volunteer) -> None:
     existing = make_volunteer(community=OTHER_DISTRICT_COMMUNITY, phone="13912345678", name="赵敏")
     staff = as_user("staff")
-    page = staff.post("/staff/volunteers/new", data=form_data(staff, "/staff/volunteers/new", consent="y")).get_data(
-        as_text=True
-    )
+    page = staff.post(
+        "/staff/volunteers/new", data=form_data(staff, "/staff/volunteers/new", VOLUNTEER_FORM, consent="y")
+    ).get_data(as_text=True)
     assert "已有志愿者使用这个手机号" in page and "赵敏" not in page and f'/staff/volunteers/{existing.id}"' not in page
 
 
-def test_the_service_refuses_a_duplicate_and_carries_the_existing_volunteer(app) -> None:
+def test_the_service_refuses_a_duplicate_and_carries_the_existing_volunteer(app, make_volunteer) -> None:
     first = make_volunteer(phone="13800138000")
     with pytest.raises(service.VolunteerError) as caught:
         make_volunteer(phone="+86 138 0013 8000", name="另一个人")
     assert caught.value.problems == {"phone": "phone_taken"} and caught.value.existing is first
 
 
-def test_a_form_without_csrf_token_is_refused(as_user) -> None:
+def test_a_form_without_csrf_token_is_refused(as_user, make_volunteer) -> None:
     staff = as_user("staff")
-    data = form_data(staff, "/staff/volunteers/new", consent="y")
+    data = form_data(staff, "/staff/volunteers/new", VOLUNTEER_FORM, consent="y")
     del data["csrf_token"]
     assert staff.post("/staff/volunteers/new", data=data).status_code == 400
     volunteer = make_volunteer()
@@ -181,12 +153,14 @@ def test_a_form_without_csrf_token_is_refused(as_user) -> None:
     assert db.session.get(Volunteer, volunteer.id).status == "active" and count_volunteers() == 1
 
 
-def test_editing_changes_details_and_audits_field_names_only(as_user) -> None:
+def test_editing_changes_details_and_audits_field_names_only(as_user, make_volunteer) -> None:
     volunteer = make_volunteer(phone="13800138000")
     staff = as_user("staff")
     page = staff.get(f"/staff/volunteers/{volunteer.id}/edit").get_data(as_text=True)
     assert 'value="13800138000"' in page  # staff correct numbers, so the form shows it (and it is audited)
-    data = form_data(staff, f"/staff/volunteers/{volunteer.id}/edit", name="王芳芳", phone="13800138000")
+    data = form_data(
+        staff, f"/staff/volunteers/{volunteer.id}/edit", VOLUNTEER_FORM, name="王芳芳", phone="13800138000"
+    )
     data["languages"] = ["putonghua", "english"]
     assert staff.post(f"/staff/volunteers/{volunteer.id}/edit", data=data).status_code == 303
     volunteer = db.session.get(Volunteer, volunteer.id)
@@ -198,7 +172,7 @@ def test_editing_changes_details_and_audits_field_names_only(as_user) -> None:
 # --- lists, masking, search --------------------------------------------------------------
 
 
-def test_lists_show_masked_phones_only(as_user) -> None:
+def test_lists_show_masked_phones_only(as_user, make_volunteer) -> None:
     make_volunteer(phone="13812345678")
     for role in ("staff", "organizer", "admin"):
         page = as_user(role).get("/staff/volunteers").get_data(as_text=True)
@@ -206,7 +180,7 @@ def test_lists_show_masked_phones_only(as_user) -> None:
         assert "13812345678" not in page, role
 
 
-def test_lists_stay_within_the_scope(as_user) -> None:
+def test_lists_stay_within_the_scope(as_user, make_volunteer) -> None:
     make_volunteer(name="本街道志愿者")
     make_volunteer(community=OTHER_STREET_COMMUNITY, phone="13900000002", name="别的街道志愿者")
     page = as_user("staff").get("/staff/volunteers").get_data(as_text=True)
@@ -217,7 +191,7 @@ def test_lists_stay_within_the_scope(as_user) -> None:
     assert "本街道志愿者" not in page and "0 位志愿者" in page
 
 
-def test_search_by_name_or_last_four_digits(as_user) -> None:
+def test_search_by_name_or_last_four_digits(as_user, make_volunteer) -> None:
     make_volunteer(phone="13812345678", name="王芳")
     make_volunteer(phone="13900001111", name="李强")
     staff = as_user("staff")
@@ -228,7 +202,7 @@ def test_search_by_name_or_last_four_digits(as_user) -> None:
     assert "王芳" in page and "李强" not in page
 
 
-def test_filters_by_status_skill_training_team_and_area(app, accounts) -> None:
+def test_filters_by_status_skill_training_team_and_area(app, accounts, make_volunteer) -> None:
     staff = accounts["staff"]
     team = service.create_team("翠竹队", get_region(COMMUNITY))
     first_aid = make_volunteer(phone="13900000001", skills=["first_aid"], team_id=team.id)
@@ -253,7 +227,7 @@ def test_filters_by_status_skill_training_team_and_area(app, accounts) -> None:
     assert ids(region=get_region(OTHER_STREET_COMMUNITY)) == set()
 
 
-def test_the_list_paginates_and_counts(as_user) -> None:
+def test_the_list_paginates_and_counts(as_user, make_volunteer) -> None:
     for i in range(30):
         make_volunteer(phone=f"139000000{i:02d}", name=f"志愿者{i:02d}")
     staff = as_user("staff")
@@ -263,17 +237,10 @@ def test_the_list_paginates_and_counts(as_user) -> None:
     assert "志愿者00" in second and "志愿者00" not in first
 
 
-def test_service_hours_come_from_campaign_activities(as_user) -> None:
+def test_service_hours_come_from_campaign_activities(as_user, accounts, make_volunteer, make_activity) -> None:
     volunteer = make_volunteer()
-    activity = Activity(
-        code="ACT1",
-        title="消防安全进社区",
-        channel="community",
-        kind="talk",
-        held_on=date(2026, 5, 1),
-        community=get_region(COMMUNITY),
-    )
-    db.session.add_all([activity, ServiceRecord(activity=activity, volunteer=volunteer, hours=3.5)])
+    activity = make_activity(accounts["staff"], title="消防安全进社区", held_on=date(2026, 5, 1))
+    db.session.add(ServiceRecord(activity=activity, volunteer=volunteer, hours=3.5))
     db.session.commit()
     staff = as_user("staff")
     assert "消防安全进社区" in staff.get(f"/staff/volunteers/{volunteer.id}").get_data(as_text=True)
@@ -283,7 +250,7 @@ def test_service_hours_come_from_campaign_activities(as_user) -> None:
 # --- whole phone views and exports ---------------------------------------------------
 
 
-def test_whole_phone_on_the_detail_page_is_audited_for_staff(as_user, accounts) -> None:
+def test_whole_phone_on_the_detail_page_is_audited_for_staff(as_user, accounts, make_volunteer) -> None:
     volunteer = make_volunteer(phone="13812345678")
     page = as_user("staff").get(f"/staff/volunteers/{volunteer.id}").get_data(as_text=True)
     assert "13812345678" in page
@@ -291,18 +258,14 @@ def test_whole_phone_on_the_detail_page_is_audited_for_staff(as_user, accounts) 
     assert entry.user_id == accounts["staff"].id and entry.object_id == str(volunteer.id)
 
 
-def test_organizers_see_the_masked_phone_and_nothing_is_logged(as_user) -> None:
+def test_organizers_see_the_masked_phone_and_nothing_is_logged(as_user, make_volunteer) -> None:
     volunteer = make_volunteer(phone="13812345678")
     page = as_user("organizer").get(f"/staff/volunteers/{volunteer.id}").get_data(as_text=True)
     assert "138****5678" in page and "13812345678" not in page
     assert audit_entries("volunteer.view_phone") == []
 
 
-def read_csv(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-
-
-def test_csv_export_is_audited_with_filter_and_row_count(as_user, accounts) -> None:
+def test_csv_export_is_audited_with_filter_and_row_count(as_user, accounts, make_volunteer) -> None:
     make_volunteer(phone="13812345678", skills=["first_aid"])
     make_volunteer(phone="13900000002", name="李强")
     response = as_user("staff").get("/staff/volunteers/export?format=csv&skill=first_aid")
@@ -314,7 +277,7 @@ def test_csv_export_is_audited_with_filter_and_row_count(as_user, accounts) -> N
     assert entry.details["filter"] == {"skill": "first_aid"} and entry.details["format"] == "csv"
 
 
-def test_organizer_exports_keep_phones_masked(as_user) -> None:
+def test_organizer_exports_keep_phones_masked(as_user, make_volunteer) -> None:
     make_volunteer(phone="13812345678")
     response = as_user("organizer").get("/staff/volunteers/export?format=xlsx")
     assert response.status_code == 200
@@ -333,7 +296,7 @@ def test_an_unknown_export_format_is_refused(as_user) -> None:
 # --- status, training, ambassadors --------------------------------------------------------
 
 
-def test_invalid_status_moves_are_refused(as_user) -> None:
+def test_invalid_status_moves_are_refused(as_user, make_volunteer) -> None:
     volunteer = make_volunteer()
     staff = as_user("staff")
     token = csrf_token(staff, f"/staff/volunteers/{volunteer.id}")
@@ -358,7 +321,7 @@ def test_invalid_status_moves_are_refused(as_user) -> None:
     assert [e.details for e in audit_entries("volunteer.deactivate")] == [{"from": "active", "to": "inactive"}]
 
 
-def test_a_rejected_self_registration_cannot_be_reactivated(app, accounts) -> None:
+def test_a_rejected_self_registration_cannot_be_reactivated(app, accounts, make_volunteer) -> None:
     volunteer = make_volunteer(source="self")
     service.change_status(volunteer, "reject", accounts["staff"])
     with pytest.raises(service.VolunteerError) as caught:
@@ -366,7 +329,7 @@ def test_a_rejected_self_registration_cannot_be_reactivated(app, accounts) -> No
     assert caught.value.problems == {"action": "invalid_transition"} and volunteer.status == "rejected"
 
 
-def test_training_is_recorded_and_a_future_date_refused(as_user) -> None:
+def test_training_is_recorded_and_a_future_date_refused(as_user, make_volunteer) -> None:
     volunteer = make_volunteer()
     staff = as_user("staff")
     page = f"/staff/volunteers/{volunteer.id}"
@@ -390,7 +353,7 @@ def test_training_is_recorded_and_a_future_date_refused(as_user) -> None:
     assert "1 training" in english and "1.5 hours in all" in english and "初起火灾扑救" in english
 
 
-def test_designating_another_ambassador_replaces_the_first(as_user, accounts) -> None:
+def test_designating_another_ambassador_replaces_the_first(as_user, accounts, make_volunteer) -> None:
     first = make_volunteer(phone="13900000001", name="第一位")
     second = make_volunteer(phone="13900000002", name="第二位")
     staff = as_user("staff")
@@ -405,7 +368,7 @@ def test_designating_another_ambassador_replaces_the_first(as_user, accounts) ->
     assert [e.details["replaced"] for e in entries] == [None, first.id]
 
 
-def test_only_active_volunteers_of_the_community_can_be_ambassadors(app, accounts) -> None:
+def test_only_active_volunteers_of_the_community_can_be_ambassadors(app, accounts, make_volunteer) -> None:
     pending = make_volunteer(source="self")
     elsewhere = make_volunteer(phone="13900000002", community="DEMO010102")
     for volunteer in (pending, elsewhere):
@@ -414,7 +377,7 @@ def test_only_active_volunteers_of_the_community_can_be_ambassadors(app, account
     assert db.session.execute(select(Ambassador)).first() is None
 
 
-def test_deactivating_the_ambassador_leaves_the_community_without_one(app, accounts) -> None:
+def test_deactivating_the_ambassador_leaves_the_community_without_one(app, accounts, make_volunteer) -> None:
     volunteer = make_volunteer()
     service.designate_ambassador(volunteer.community, volunteer, accounts["staff"])
     service.change_status(volunteer, "deactivate", accounts["staff"])
@@ -478,7 +441,7 @@ def test_an_import_with_one_bad_row_changes_nothing_and_names_the_line(as_user) 
     assert "第 2 行" not in page and "第 4 行" not in page
 
 
-def test_import_reports_every_bad_row(as_user) -> None:
+def test_import_reports_every_bad_row(as_user, make_volunteer) -> None:
     make_volunteer(phone="13800138009")
     young = utcnow().year - 12
     body = (
@@ -547,22 +510,10 @@ def test_the_import_page_documents_columns_and_offers_a_template(as_user) -> Non
 # --- residents register themselves -------------------------------------------------------
 
 
-def signup_data(client: FlaskClient, **fields) -> dict:
-    data = {
-        "csrf_token": csrf_token(client, f"/volunteer?community={COMMUNITY}"),
-        "community": COMMUNITY,
-        "name": "陈静",
-        "phone": "13712345678",
-        "consent": "y",
-    }
-    data.update(fields)
-    return data
-
-
 def test_a_resident_registers_and_waits_for_review(resident: FlaskClient) -> None:
     page = resident.get("/volunteer").get_data(as_text=True)
     assert "翠竹社区" in page and "同意" in page  # the community comes from the QR code cookie
-    response = resident.post("/volunteer", data=signup_data(resident))
+    response = resident.post("/volunteer", data=form_data(resident, SIGNUP_PAGE, SIGNUP_FORM))
     assert response.status_code == 303
     thanks = resident.get(response.headers["Location"]).get_data(as_text=True)
     assert "审核" in thanks
@@ -580,21 +531,25 @@ def test_without_a_remembered_community_the_resident_searches(client: FlaskClien
 
 
 def test_a_larger_area_cannot_be_chosen(client: FlaskClient) -> None:
-    response = client.post("/volunteer", data=signup_data(client, community="DEMO0101"))
+    response = client.post("/volunteer", data=form_data(client, SIGNUP_PAGE, SIGNUP_FORM, community="DEMO0101"))
     assert response.status_code == 200 and count_volunteers() == 0
 
 
 def test_self_registration_requires_consent_and_a_guardian_under_18(resident: FlaskClient) -> None:
-    page = resident.post("/volunteer", data=signup_data(resident, consent="")).get_data(as_text=True)
+    page = resident.post("/volunteer", data=form_data(resident, SIGNUP_PAGE, SIGNUP_FORM, consent="")).get_data(
+        as_text=True
+    )
     assert "需要同意" in page and 'value="陈静"' in page
     young = str(utcnow().year - 16)
-    page = resident.post("/volunteer", data=signup_data(resident, birth_year=young)).get_data(as_text=True)
+    page = resident.post("/volunteer", data=form_data(resident, SIGNUP_PAGE, SIGNUP_FORM, birth_year=young)).get_data(
+        as_text=True
+    )
     assert "未满 18 岁的志愿者需要填写监护人姓名" in page and count_volunteers() == 0
 
 
-def test_a_registered_phone_is_thanked_without_revealing_the_record(resident: FlaskClient) -> None:
+def test_a_registered_phone_is_thanked_without_revealing_the_record(resident: FlaskClient, make_volunteer) -> None:
     make_volunteer(phone="13712345678", name="隐私姓名", community="DEMO010102")
-    response = resident.post("/volunteer", data=signup_data(resident))
+    response = resident.post("/volunteer", data=form_data(resident, SIGNUP_PAGE, SIGNUP_FORM))
     assert response.status_code == 303
     page = resident.get(response.headers["Location"]).get_data(as_text=True)
     assert "审核" in page and "隐私姓名" not in page and "DEMO010102" not in page and "/staff/volunteers/" not in page
@@ -602,7 +557,7 @@ def test_a_registered_phone_is_thanked_without_revealing_the_record(resident: Fl
 
 
 def test_a_self_registration_is_approved_by_staff_in_scope_only(resident: FlaskClient, as_user) -> None:
-    resident.post("/volunteer", data=signup_data(resident))
+    resident.post("/volunteer", data=form_data(resident, SIGNUP_PAGE, SIGNUP_FORM))
     volunteer = db.session.execute(select(Volunteer)).scalar_one()
     staff = as_user("staff")
     listed = staff.get("/staff/volunteers").get_data(as_text=True)
@@ -642,13 +597,16 @@ def test_self_registration_is_rate_limited_per_address(database_uri: str) -> Non
     with seeded_app(database_uri, RATELIMIT_ENABLED=True, VOLUNTEER_SIGNUP_RATE_LIMIT="2 per hour") as app:
         client = app.test_client()
         statuses = [
-            client.post("/volunteer", data=signup_data(client, phone=f"1371234567{i}")).status_code for i in range(3)
+            client.post(
+                "/volunteer", data=form_data(client, SIGNUP_PAGE, SIGNUP_FORM, phone=f"1371234567{i}")
+            ).status_code
+            for i in range(3)
         ]
         assert statuses == [303, 303, 429]
         assert client.get("/volunteer").status_code == 200  # reading the form is not limited
 
 
-def test_a_phone_registered_meanwhile_is_a_duplicate_not_a_crash(app) -> None:
+def test_a_phone_registered_meanwhile_is_a_duplicate_not_a_crash(app, make_volunteer) -> None:
     first = make_volunteer(phone="13800138000")
     # as if another request registered the number between the check and the insert
     late = service._build(
@@ -680,7 +638,7 @@ def test_a_phone_registered_meanwhile_is_a_duplicate_not_a_crash(app) -> None:
 def test_garbage_in_the_form_is_refused_without_an_error_page(as_user, fields: dict) -> None:
     staff = as_user("staff")
     response = staff.post(
-        "/staff/volunteers/new", data=form_data(staff, "/staff/volunteers/new", consent="y", **fields)
+        "/staff/volunteers/new", data=form_data(staff, "/staff/volunteers/new", VOLUNTEER_FORM, consent="y", **fields)
     )
     assert response.status_code == 200 and count_volunteers() == 0
     assert 'class="error"' in response.get_data(as_text=True)

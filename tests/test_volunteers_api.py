@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import COMMUNITY, PASSWORD
-from tests.test_volunteers import OTHER_DISTRICT_COMMUNITY, audit_entries, make_volunteer
+from tests.conftest import COMMUNITY, OTHER_DISTRICT_COMMUNITY
+from tests.helpers import assert_error, audit_entries, read_csv
 from webapp.extensions import db
 from webapp.volunteers.models import Ambassador, Team, Volunteer
-
-
-@pytest.fixture()
-def bearer(client: FlaskClient, accounts: dict):
-    """``bearer("staff")`` → headers carrying that account's API token."""
-
-    def headers(username: str) -> dict[str, str]:
-        response = client.post("/api/v1/auth/tokens", json={"username": username, "password": PASSWORD})
-        assert response.status_code == 201, response.get_data(as_text=True)
-        return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-    return headers
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["message"]
-    if code:
-        assert error["code"] == code
-    return error
-
 
 NEW = {"name": "王芳", "phone": "+86 138 1234 5678", "community": COMMUNITY, "consent": True, "skills": ["first_aid"]}
 
@@ -49,7 +25,7 @@ def test_staff_register_by_api_and_the_volunteer_is_active(client: FlaskClient, 
     assert db.session.get(Volunteer, body["id"]).source == "api"
 
 
-def test_a_duplicate_phone_is_409_with_the_existing_id(client: FlaskClient, bearer) -> None:
+def test_a_duplicate_phone_is_409_with_the_existing_id(client: FlaskClient, bearer, make_volunteer) -> None:
     existing = make_volunteer(phone="13812345678")
     error = assert_error(client.post("/api/v1/volunteers", json=NEW, headers=bearer("staff")), 409, "phone_taken")
     assert error["fields"]["existing_id"] == existing.id and error["fields"]["phone"]
@@ -99,7 +75,7 @@ def test_garbage_never_produces_a_500(client: FlaskClient, bearer, body) -> None
     assert response.get_json()["error"]["code"]
 
 
-def test_lists_mask_phones_and_filter(client: FlaskClient, bearer) -> None:
+def test_lists_mask_phones_and_filter(client: FlaskClient, bearer, make_volunteer) -> None:
     make_volunteer(phone="13812345678", skills=["driver"])
     make_volunteer(phone="13900001111", name="李强", source="self")
     make_volunteer(phone="13900002222", community=OTHER_DISTRICT_COMMUNITY, name="外区")
@@ -128,7 +104,9 @@ def test_bad_filters_are_422(client: FlaskClient, bearer, query: str) -> None:
     assert_error(client.get(f"/api/v1/volunteers?{query}", headers=bearer("staff")), 422)
 
 
-def test_detail_shows_the_whole_phone_to_staff_and_audits_it(client: FlaskClient, bearer, accounts) -> None:
+def test_detail_shows_the_whole_phone_to_staff_and_audits_it(
+    client: FlaskClient, bearer, accounts, make_volunteer
+) -> None:
     volunteer = make_volunteer(phone="13812345678")
     body = client.get(f"/api/v1/volunteers/{volunteer.id}", headers=bearer("staff")).get_json()
     assert body["phone"] == "13812345678" and body["masked_phone"] == "138****5678"
@@ -139,7 +117,7 @@ def test_detail_shows_the_whole_phone_to_staff_and_audits_it(client: FlaskClient
     assert len(audit_entries("volunteer.view_phone")) == 1
 
 
-def test_patch_changes_only_what_is_sent(client: FlaskClient, bearer) -> None:
+def test_patch_changes_only_what_is_sent(client: FlaskClient, bearer, make_volunteer) -> None:
     volunteer = make_volunteer(phone="13812345678", skills=["driver"])
     other = make_volunteer(phone="13900000001", name="李强")
     headers = bearer("staff")
@@ -156,7 +134,7 @@ def test_patch_changes_only_what_is_sent(client: FlaskClient, bearer) -> None:
     assert_error(response, 422, "community_unknown")
 
 
-def test_status_moves_and_invalid_ones(client: FlaskClient, bearer) -> None:
+def test_status_moves_and_invalid_ones(client: FlaskClient, bearer, make_volunteer) -> None:
     volunteer = make_volunteer(source="self")
     headers = bearer("staff")
     url = f"/api/v1/volunteers/{volunteer.id}/status"
@@ -166,7 +144,7 @@ def test_status_moves_and_invalid_ones(client: FlaskClient, bearer) -> None:
     assert db.session.get(Volunteer, volunteer.id).status == "active"
 
 
-def test_trainings(client: FlaskClient, bearer) -> None:
+def test_trainings(client: FlaskClient, bearer, make_volunteer) -> None:
     volunteer = make_volunteer()
     headers = bearer("staff")
     url = f"/api/v1/volunteers/{volunteer.id}/trainings"
@@ -180,12 +158,12 @@ def test_trainings(client: FlaskClient, bearer) -> None:
     assert detail["trainings"] == 1 and detail["training_records"][0]["hours"] == 2.0
 
 
-def test_exports_are_audited_with_row_count(client: FlaskClient, bearer, accounts) -> None:
+def test_exports_are_audited_with_row_count(client: FlaskClient, bearer, accounts, make_volunteer) -> None:
     make_volunteer(phone="13812345678")
     make_volunteer(phone="13900000001", source="self")
     response = client.get("/api/v1/volunteers/export?format=csv&status=active", headers=bearer("staff"))
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = read_csv(response.data)
     assert len(rows) == 2 and "13812345678" in rows[1]
     [entry] = audit_entries("volunteer.export")
     assert entry.user_id == accounts["staff"].id and entry.row_count == 1
@@ -211,7 +189,7 @@ def test_teams(client: FlaskClient, bearer) -> None:
     assert db.session.execute(select(func.count(Team.id))).scalar_one() == 1
 
 
-def test_designating_an_ambassador_replaces_the_first(client: FlaskClient, bearer) -> None:
+def test_designating_an_ambassador_replaces_the_first(client: FlaskClient, bearer, make_volunteer) -> None:
     first = make_volunteer(phone="13900000001")
     second = make_volunteer(phone="13900000002", name="李强")
     pending = make_volunteer(phone="13900000003", source="self")
