@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 
 from content.errors import ContentError
 from content.taxonomy import LANGUAGES, Taxonomy, load_taxonomy
+from content.yamlfile import load_yaml
 
 CONTENT_DIR = Path(__file__).resolve().parent
 SHARED_FIELDS = ("slug", "topic", "audiences", "reading_minutes")
@@ -78,7 +79,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     end = text.find("\n---\n", 4)
     if end == -1:
         raise ValueError("front matter is not closed by a '---' line")
-    meta = yaml.safe_load(text[4:end])
+    meta = load_yaml(text[4:end])
     if not isinstance(meta, dict):
         raise ValueError("front matter is not a mapping")
     return meta, text[end + 5 :]

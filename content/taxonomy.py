@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from content.errors import ContentError
+from content.yamlfile import load_yaml
 
 LANGUAGES = ("zh_Hans", "en")
 
@@ -30,7 +31,7 @@ class Taxonomy:
 
 def load_taxonomy(path: Path) -> Taxonomy:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
         topics = {t["slug"]: Tag(t["slug"], {lang: t[lang] for lang in LANGUAGES}) for t in raw["topics"]}
         audiences = {
             a["slug"]: Tag(a["slug"], {lang: a[lang] for lang in LANGUAGES}, a["kind"]) for a in raw["audiences"]

@@ -14,6 +14,7 @@ import yaml
 from content.catalog import Catalog
 from content.errors import ContentError
 from content.taxonomy import LANGUAGES
+from content.yamlfile import load_yaml
 
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 QUESTION_TYPES = ("single", "multiple", "truefalse")
@@ -139,7 +140,7 @@ def load_bank(catalog: Catalog, root: Path = BANK_DIR) -> Bank:
     questions: dict[str, Question] = {}
     for path in sorted(root.glob("*.yaml")):
         try:
-            items = yaml.safe_load(path.read_text(encoding="utf-8"))
+            items = load_yaml(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             problems.append((path, f"not valid YAML: {exc}"))
             continue

@@ -12,6 +12,7 @@ import yaml
 from content.catalog import Catalog
 from content.errors import ContentError
 from content.taxonomy import LANGUAGES
+from content.yamlfile import load_yaml
 from quizzes.bank import Bank
 
 DEFINITIONS_FILE = Path(__file__).resolve().parent / "definitions.yaml"
@@ -112,7 +113,7 @@ def load_quizzes(catalog: Catalog, bank: Bank, path: Path = DEFINITIONS_FILE) ->
     :raises ContentError: when the file is malformed or a quiz cannot be drawn.
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
         quizzes = _build(raw, catalog, bank)
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise ContentError([(path, f"malformed quiz definitions: {exc!r}")]) from exc

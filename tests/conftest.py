@@ -85,7 +85,7 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def library() -> Library:
-    return load_library()
+    return _LIBRARY
 
 
 class RequestScopedClient(FlaskClient):
@@ -102,8 +102,15 @@ class RequestScopedClient(FlaskClient):
         return response
 
 
+#: the content, loaded once for every app the tests build (a test of broken content loads its own)
+_LIBRARY = load_library()
+
+
 def make_app(database_uri: str, **config) -> Flask:
     settings = {
+        "CONTENT_LIBRARY": _LIBRARY,
+        # scrypt at a 32nd of the production cost: tests sign in thousands of times
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "RATELIMIT_ENABLED": False,

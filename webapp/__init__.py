@@ -25,8 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     INSTANCE_DIR.mkdir(exist_ok=True)
     app.url_map.converters["int"] = IdConverter
 
-    # content is validated before anything else: a broken lesson stops start-up here
-    app.extensions["library"] = load_library()
+    # content is validated before anything else: a broken lesson stops start-up here. A library
+    # loaded before (CONTENT_LIBRARY) is reused: the test suite builds an app per test.
+    app.extensions["library"] = app.config.get("CONTENT_LIBRARY") or load_library()
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,7 +41,11 @@ class User(UserMixin, Model):
     __table_args__ = (Index("ix_users_scope_id", "scope_id"),)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # werkzeug's scrypt at its default cost, unless PASSWORD_HASH_METHOD lowers it where speed
+        # matters more than strength (the test suite signs in thousands of times); checking reads
+        # the method from the stored hash, so stored passwords keep working either way
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
