@@ -48,7 +48,10 @@ class IndicatorsSchema(Schema):
     after_learning = fields.Nested(FigureSchema, required=True)
     usage = fields.Nested(FigureSchema, required=True)
     education = fields.Nested(FigureSchema, required=True)
-    invalid_surveys = fields.Integer(required=True)
+    invalid_surveys = fields.Integer(required=True, metadata={"description": "surveys handed in incomplete or late"})
+    too_fast_surveys = fields.Integer(
+        required=True, metadata={"description": "complete surveys handed in faster than they can be read, kept out"}
+    )
     offline_participants = fields.Integer(required=True)
     population = fields.Integer(required=True)
 

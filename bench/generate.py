@@ -67,6 +67,7 @@ from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 from quizzes.definitions import QuizDefinition  # noqa: E402
 from quizzes.library import Library  # noqa: E402
+from quizzes.quotas import cell_pools, quota_cells  # noqa: E402
 from quizzes.service import Timing  # noqa: E402
 from quizzes.service import _digest as answers_digest  # noqa: E402  (the digest a retry is compared with)
 from webapp.clock import local_month  # noqa: E402
@@ -172,7 +173,9 @@ ATTEMPT_COLUMNS = (
     "n_questions",
     "n_answered",
     "n_correct",
+    "score",
     "valid",
+    "too_fast",
     "passed",
     "answers_digest",
     "idempotency_key",
@@ -476,25 +479,29 @@ def bank_items(library: Library) -> dict[str, Item]:
 
 
 class Picker:
-    """Draws a survey's questions as quizzes.engine does — the same number from each topic,
-    any gap filled from the rest of the pool — over lists prepared once."""
+    """Draws a survey's questions as quizzes.engine does — meeting the topic and dimension quotas,
+    any gap filled from the rest of the pool — over lists prepared once: the cell tables a sitting
+    may use are solved in advance, so a sitting only picks a table and samples inside its cells."""
+
+    TABLES = 64
 
     def __init__(self, quiz: QuizDefinition, library: Library, items: dict[str, Item]):
-        pool = set(quiz.pool)
         self.n = quiz.n_questions
         self.pool = [items[q] for q in quiz.pool]
-        self.strata = [[items[q] for q in library.bank.by_topic.get(t, ()) if q in pool] for t in quiz.strata]
+        pools = {cell: [items[q] for q in ids] for cell, ids in cell_pools(quiz, library.bank).items()}
+        rng = Random(0)
+        self.tables = [
+            [(pools[cell], quota) for cell, quota in (quota_cells(quiz, library.bank, rng) or {}).items() if quota]
+            for _ in range(self.TABLES if quiz.topic_quotas else 0)
+        ]
 
     def pick(self, rng: Random) -> list[Item]:
-        if not self.strata:
+        if not self.tables:
             return rng.sample(self.pool, self.n)
-        base, extra = divmod(self.n, len(self.strata))
-        lucky = set(rng.sample(range(len(self.strata)), extra)) if extra else ()
         chosen = []
         random = rng.random
-        for i, stratum in enumerate(self.strata):
-            quota = min(base + (i in lucky), len(stratum))
-            if quota == 1:  # the usual case (as many topics as questions), without sample's overhead
+        for stratum, quota in self.tables[int(random() * len(self.tables))]:
+            if quota == 1:  # the usual case, without sample's overhead
                 chosen.append(stratum[int(random() * len(stratum))])
             else:
                 chosen += rng.sample(stratum, quota)
@@ -690,7 +697,7 @@ class Replay:
         digest = answers_digest([a.chosen for a in answers])
         self.rows["attempts"].append(
             (attempt_id, draw_id, respondent, community, None, self.quiz.slug, self.quiz.kind)
-            + (served_at, submitted_at, n, answered, correct, valid, passed, digest, None)
+            + (served_at, submitted_at, n, answered, correct, correct / n, valid, False, passed, digest, None)
         )
         first = self.ids.answer(attempt_id, 0)
         self.rows["answers"] += [
@@ -702,7 +709,9 @@ class Replay:
             self.progress(self.attempts)
         self.add(reach_increments(community, month, self.advance(self.reached, index, month), "reached"))
         firsts = self.advance(self.surveyed, index, month) if valid else ()
-        self.add(survey_increments(SurveyFacts(community, month, valid, correct / n, passed, tuple(answers)), firsts))
+        self.add(
+            survey_increments(SurveyFacts(community, month, valid, False, correct / n, passed, tuple(answers)), firsts)
+        )
 
     def lesson(self, month: str, when: int, order: int, _kind: int, index: int, slug: str, *_: Any) -> None:
         community = self.leaves[self.community_of[index]].id

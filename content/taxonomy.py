@@ -27,15 +27,19 @@ class Tag:
 class Taxonomy:
     topics: dict[str, Tag]
     audiences: dict[str, Tag]
+    dimensions: dict[str, Tag]
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
         topics = {t["slug"]: Tag(t["slug"], {lang: t[lang] for lang in LANGUAGES}) for t in raw["topics"]}
+        dimensions = {
+            d["slug"]: Tag(d["slug"], {lang: d[lang] for lang in LANGUAGES}, "dimension") for d in raw["dimensions"]
+        }
         audiences = {
             a["slug"]: Tag(a["slug"], {lang: a[lang] for lang in LANGUAGES}, a["kind"]) for a in raw["audiences"]
         }
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise ContentError([(path, f"cannot read taxonomy: {exc!r}")]) from exc
-    return Taxonomy(topics=topics, audiences=audiences)
+    return Taxonomy(topics=topics, audiences=audiences, dimensions=dimensions)

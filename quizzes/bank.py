@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class Question:
     id: str
     lesson: str
     topic: str
+    #: what the question measures across topics (prevention, escape, …): the survey's second quota
+    dimension: str
     audiences: tuple[str, ...]
     type: str
     difficulty: int
@@ -44,10 +47,20 @@ class Question:
     stem: Mapping[str, str]
     options: tuple[Option, ...]
     explanation: Mapping[str, str]
+    #: False for questions on statistics, article numbers or news: practice only, never the survey
+    in_survey: bool = True
 
     @property
     def correct_keys(self) -> frozenset[str]:
         return frozenset(option.key for option in self.options if option.correct)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what a respondent reads and what counts as right: changes when the question is rewritten."""
+        texts = [self.stem[lang] for lang in LANGUAGES] + [
+            f"{o.key}{o.correct}{o.text[lang]}" for o in self.options for lang in LANGUAGES
+        ]
+        return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
 
     def option(self, key: str) -> Option:
         return next(option for option in self.options if option.key == key)
@@ -107,6 +120,10 @@ def parse_question(raw: Any, catalog: Catalog, file_lesson: str) -> Question:
         raise ValueError(f"{qid}: unknown lesson {raw.get('lesson')!r}")
     if raw.get("topic") not in catalog.taxonomy.topics:
         raise ValueError(f"{qid}: unknown topic {raw.get('topic')!r}")
+    if raw.get("dimension") not in catalog.taxonomy.dimensions:
+        raise ValueError(f"{qid}: dimension must be one of {', '.join(catalog.taxonomy.dimensions)}")
+    if not isinstance(raw.get("survey", True), bool):
+        raise ValueError(f"{qid}: survey must be true or false")
     if raw.get("type") not in QUESTION_TYPES:
         raise ValueError(f"{qid}: type must be one of {', '.join(QUESTION_TYPES)}")
     if raw.get("difficulty") not in (1, 2, 3):
@@ -119,6 +136,7 @@ def parse_question(raw: Any, catalog: Catalog, file_lesson: str) -> Question:
             id=qid,
             lesson=raw["lesson"],
             topic=raw["topic"],
+            dimension=raw["dimension"],
             audiences=tuple(audiences),
             type=raw["type"],
             difficulty=raw["difficulty"],
@@ -126,6 +144,7 @@ def parse_question(raw: Any, catalog: Catalog, file_lesson: str) -> Question:
             stem=_texts(raw.get("stem"), "stem"),
             options=_options(raw),
             explanation=_texts(raw.get("explanation"), "explanation"),
+            in_survey=raw.get("survey", True),
         )
     except ValueError as exc:
         raise ValueError(f"{qid}: {exc}") from exc

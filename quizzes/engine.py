@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from quizzes.bank import Bank
 from quizzes.definitions import QuizDefinition
+from quizzes.quotas import cell_pools, quota_cells
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,15 @@ class AnswerError(ValueError):
     """The submitted answers do not fit the draw (unknown question or option)."""
 
 
-def _quotas(strata: Sequence[str], n: int, rng: random.Random) -> dict[str, int]:
-    base, extra = divmod(n, len(strata))
-    lucky = set(rng.sample(list(strata), extra))
-    return {topic: base + (topic in lucky) for topic in strata}
-
-
 def _pick(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> list[str]:
-    if not quiz.strata:
+    if not quiz.topic_quotas:
         return rng.sample(list(quiz.pool), quiz.n_questions)
+    cells = quota_cells(quiz, bank, rng) or {}
+    pools = cell_pools(quiz, bank)
     chosen: list[str] = []
-    pool = frozenset(quiz.pool)
-    for topic, quota in _quotas(quiz.strata, quiz.n_questions, rng).items():
-        available = [q for q in bank.by_topic.get(topic, ()) if q in pool]
-        chosen.extend(rng.sample(available, min(quota, len(available))))
-    # a thin topic leaves a gap: fill it from the rest of the pool
+    for cell, quota in cells.items():
+        chosen.extend(rng.sample(pools[cell], quota))
+    # a thin topic (only when no dimension quotas are set) leaves a gap: fill it from the rest
     taken = set(chosen)
     rest = [q for q in quiz.pool if q not in taken]
     chosen.extend(rng.sample(rest, quiz.n_questions - len(chosen)))
@@ -99,3 +94,20 @@ def score_items(items: Sequence[DrawnItem], choices: Mapping[int, Sequence[int]]
         chosen = tuple(sorted(item.option_keys[p] for p in positions))
         results.append(ItemResult(item.question_id, chosen, bool(chosen) and set(chosen) == question.correct_keys))
     return results
+
+
+def composite_score(results: Sequence[ItemResult], quiz: QuizDefinition, bank: Bank) -> float:
+    """The share answered right; with dimension weights, the weighted mean of each dimension's share.
+
+    Equal weights per question give the plain share, so a composite index stays comparable with it.
+    """
+    if not results:
+        return 0.0
+    if not quiz.dimension_weights:
+        return sum(r.correct for r in results) / len(results)
+    by_dimension: dict[str, list[bool]] = {}
+    for r in results:
+        by_dimension.setdefault(bank.questions[r.question_id].dimension, []).append(r.correct)
+    weights = {d: w for d, w in quiz.dimension_weights.items() if d in by_dimension}
+    total = sum(weights.values())
+    return sum(w * sum(by_dimension[d]) / len(by_dimension[d]) for d, w in weights.items()) / total

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from content.catalog import Catalog, load_catalog
 from content.errors import ContentError
 from quizzes.bank import Bank, load_bank
 from quizzes.definitions import QuizDefinition, load_quizzes
+from quizzes.fairness import MAX_ADVANTAGE, strategy_scores
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ def summarize(library: Library) -> list[str]:
         f"content version {library.catalog.version}",
         f"{len(library.catalog.lessons)} lessons in zh_Hans and en",
         f"{len(bank.questions)} questions: " + ", ".join(f"{n} {t}" for t, n in sorted(types.items())),
+        "questions per dimension: "
+        + ", ".join(
+            f"{d} {sum(q.dimension == d for q in bank.questions.values())}" for d in library.catalog.taxonomy.dimensions
+        ),
+        f"practice only (not in the survey): {sum(not q.in_survey for q in bank.questions.values())}",
         f"{len(library.quizzes)} quizzes",
         "questions per topic: "
         + ", ".join(f"{t} {len(bank.by_topic.get(t, ()))}" for t in library.catalog.taxonomy.topics),
@@ -67,8 +73,47 @@ def coverage_problems(library: Library) -> list[str]:
     return problems
 
 
-def run_check(out: Callable[[str], None], err: Callable[[str], None]) -> int:
-    """Load everything, report the summary or the problems; the exit status to use."""
+def fairness_report(library: Library) -> tuple[list[str], list[str]]:
+    """Lines on the survey's test-wise strategies, and the problems among them."""
+    survey = library.survey
+    scores = strategy_scores(survey, library.bank)
+    chance = {score.lang: score.blind for score in scores}
+    lines = [
+        f"survey pool: {len(survey.pool)} questions; blind guessing scores "
+        + ", ".join(f"{p:.1%} ({lang})" for lang, p in chance.items())
+    ]
+    problems = []
+    for score in scores:
+        line = f"  {score.strategy} [{score.lang}]: {score.expected:.1%} ({score.advantage * 100:+.1f} points)"
+        lines.append(line)
+        if not score.fair:
+            problems.append(
+                f"the survey leaks its keys: '{score.strategy}' [{score.lang}] beats blind guessing by "
+                f"{score.advantage * 100:.1f} points (at most {MAX_ADVANTAGE * 100:.0f})"
+            )
+    return lines, problems
+
+
+def review_problems(library: Library, review: Sequence[Mapping[str, str]]) -> list[str]:
+    """Questions the item analysis flagged that are still in the survey, unchanged since flagged."""
+    problems = []
+    for row in review:
+        question = library.bank.questions.get(row.get("question_id", ""))
+        if question is None:
+            problems.append(f"review list: no question {row.get('question_id')!r}")
+        elif question.in_survey and row.get("fingerprint") in (None, "", question.fingerprint):
+            problems.append(
+                f"review list: {question.id} ({row.get('reasons') or 'flagged'}) is still in the survey unchanged; "
+                "rewrite it or mark it 'survey: false'"
+            )
+    return problems
+
+
+def run_check(out: Callable[[str], None], err: Callable[[str], None], review: Sequence[Mapping[str, str]] = ()) -> int:
+    """Load everything, report the summary or the problems; the exit status to use.
+
+    ``review`` holds the rows of an item-analysis review list (question_id, fingerprint, reasons).
+    """
     try:
         library = load_library()
     except ContentError as exc:
@@ -78,10 +123,13 @@ def run_check(out: Callable[[str], None], err: Callable[[str], None]) -> int:
         return 1
     for line in summarize(library):
         out(line)
-    gaps = coverage_problems(library)
-    for gap in gaps:
-        err(f"gap: {gap}")
-    return 1 if gaps else 0
+    fairness, unfair = fairness_report(library)
+    for line in fairness:
+        out(line)
+    problems = [f"gap: {gap}" for gap in coverage_problems(library)] + unfair + review_problems(library, review)
+    for problem in problems:
+        err(problem)
+    return 1 if problems else 0
 
 
 def main() -> int:

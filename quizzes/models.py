@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -60,8 +60,12 @@ class Attempt(Model):
     n_questions: Mapped[int]
     n_answered: Mapped[int]
     n_correct: Mapped[int]
+    #: the share answered right, or the survey's composite index when it weighs its dimensions
+    score: Mapped[float]
     #: every question answered before the deadline; only valid surveys count for awareness
     valid: Mapped[bool]
+    #: handed in faster than the questions can be read: stored, but kept out of the figures
+    too_fast: Mapped[bool] = mapped_column(default=False, server_default=false())
     passed: Mapped[bool]
     #: a digest of the chosen options, so a retried identical submission is recognised
     answers_digest: Mapped[str] = mapped_column(String(64))
@@ -77,8 +81,9 @@ class Attempt(Model):
     )
 
     @property
-    def score(self) -> float:
-        return self.n_correct / self.n_questions if self.n_questions else 0.0
+    def counts(self) -> bool:
+        """Whether the attempt may count for the figures: valid and at a plausible pace."""
+        return self.valid and not self.too_fast
 
 
 class Answer(Model):

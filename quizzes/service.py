@@ -18,7 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quizzes.definitions import QuizDefinition
-from quizzes.engine import AnswerError, DrawnItem, ItemResult, draw_questions, score_items
+from quizzes.engine import AnswerError, DrawnItem, ItemResult, composite_score, draw_questions, score_items
 from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw
 from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
@@ -238,8 +238,9 @@ def _scored_attempt(
     """The attempt's columns, but for its id and draw."""
     quiz = library.quizzes.get(draw.quiz_slug)
     n_correct = sum(r.correct for r in results)
-    complete = all(r.answered for r in results)
-    on_time = draw.deadline_at is None or now <= draw.deadline_at
+    score = composite_score(results, quiz, library.bank) if quiz else n_correct / max(1, len(results))
+    valid = all(r.answered for r in results) and (draw.deadline_at is None or now <= draw.deadline_at)
+    reading = timedelta(seconds=quiz.min_seconds_per_question * len(results)) if quiz else timedelta()
     return dict(
         respondent_id=draw.respondent_id,
         community_id=draw.community_id,
@@ -251,8 +252,11 @@ def _scored_attempt(
         n_questions=len(results),
         n_answered=sum(r.answered for r in results),
         n_correct=n_correct,
-        valid=complete and on_time,
-        passed=complete and on_time and quiz is not None and n_correct >= quiz.pass_mark * len(results),
+        score=score,
+        valid=valid,
+        too_fast=now - draw.served_at < reading,
+        # a hair below the mark still passes: 3 of 5 against 0.6 must not fail on rounding
+        passed=valid and quiz is not None and score >= quiz.pass_mark - 1e-9,
         answers_digest=digest,
         idempotency_key=key,
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 from flask import Flask, current_app
@@ -99,6 +100,24 @@ def import_regions_command(csv_file: Path) -> None:
     click.echo(f"imported {count} regions")
 
 
+@regions_cli.command("margins")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@refusals_exit
+def import_margins_command(csv_file: Path) -> None:
+    """Import population margins from CSV_FILE (columns: region_code,age_band,sex,population).
+
+    One row per region, age band (15-29 or 60+) and sex (female or male); every band of a region
+    needs both sexes. The import replaces the margins of the regions it names, all or nothing.
+    """
+    from webapp.regions.margins import import_margins_file
+
+    with transaction():
+        imported = import_margins_file(csv_file)
+    click.echo(f"imported {imported.cells} cells of population margins for {imported.regions} region(s)")
+    for warning in imported.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 @click.command("seed-demo")
 @click.option(
     "--attempts",
@@ -170,9 +189,18 @@ def _demo_accounts(city) -> list[tuple[str, str, str, str]]:
 
 
 @content_cli.command("check")
-def content_check_command() -> None:
-    """Validate lessons, the question bank and quiz definitions."""
-    sys.exit(run_check(click.echo, lambda line: click.echo(line, err=True)))
+@click.option(
+    "--review",
+    "review_file",
+    type=click.File("r", encoding="utf-8-sig"),
+    help="A review list exported from the item analysis (CSV: question_id, fingerprint, reasons).",
+)
+def content_check_command(review_file: TextIO | None) -> None:
+    """Validate lessons, the question bank and quiz definitions, and the survey's fairness."""
+    review = list(csv.DictReader(review_file)) if review_file else []
+    if review_file and review and "question_id" not in review[0]:
+        raise click.UsageError("the review list needs a question_id column")
+    sys.exit(run_check(click.echo, lambda line: click.echo(line, err=True), review))
 
 
 @users_cli.command("create-admin")

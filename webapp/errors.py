@@ -74,6 +74,30 @@ MESSAGES: dict[str, Any] = {
     "missing_columns": _l("The first line must name the columns region_code, indicator, period and value."),
     "not_utf8": _l("The file is not UTF-8 text; save it as CSV UTF-8 and try again."),
     "file_required": _l("Choose a CSV file to upload."),
+    # monitoring waves: set-up, interviews, invitations
+    "wave_title": _l("Give the wave a title of at most 100 characters."),
+    "wave_size": _l("The sample size must be a whole number from 30 to 100,000."),
+    "wave_allocation": _l("Choose one of the listed ways to allocate the sample."),
+    "wave_modes": _l("Choose at least one of the listed interview modes."),
+    "wave_method": _l("Choose one of the listed weighting methods."),
+    "margins_missing": _l(
+        "This region has no population margins by age and sex yet. Import them first (flask regions margins)."
+    ),
+    "no_communities": _l("This region has no community with a resident population to sample."),
+    "chosen_allocation": _l(
+        "List communities of the region with their number of interviews, one per line, such as DEMO010101=40."
+    ),
+    "wave_closed": _l("This wave is closed; no interview can be added to it."),
+    "interview_handed_in": _l("This interview was already handed in; its first answers are kept."),
+    "invitation_unknown": _l("This invitation code is not valid, was used already, or its survey has ended."),
+    "invitation_count": _l("Issue between 1 and 500 codes at a time."),
+    "unknown_mode": _l("Choose one of the wave's interview modes."),
+    "unknown_age_band": _l("Choose one of the listed age groups."),
+    "unknown_sex": _l("Choose female or male."),
+    "unknown_area_type": _l("Choose urban or rural."),
+    "community_not_in_wave": _l("This community is not in your part of the wave's sample."),
+    "interviewer_out_of_scope": _l("This account cannot interview for this wave: it works outside the wave's region."),
+    "review_choice": _l("Choose whether the interview counts or stays out."),
     # campaigns: activities, service hours and QR codes
     "activity_title": _l("Give the activity a title of at most 100 characters."),
     "unknown_channel": _l("Choose one of the listed channels."),

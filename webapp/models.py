@@ -5,7 +5,8 @@ from webapp.accounts.models import ApiToken, User
 from webapp.audit.models import AuditEntry
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.learn.models import LessonCompletion, Respondent
-from webapp.regions.models import Region
+from webapp.monitoring.models import Interview, Interviewer, Invitation, Wave, WaveCommunity, WaveEstimate
+from webapp.regions.models import PopulationMargin, Region
 from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, Target, TopicRollup
 from webapp.volunteers.models import Ambassador, Team, Training, Volunteer
 
@@ -17,8 +18,12 @@ __all__ = [
     "Attempt",
     "AuditEntry",
     "Draw",
+    "Interview",
+    "Interviewer",
+    "Invitation",
     "LessonCompletion",
     "OptionRollup",
+    "PopulationMargin",
     "QuestionRollup",
     "ReachRollup",
     "SurveyRollup",
@@ -31,4 +36,7 @@ __all__ = [
     "Training",
     "User",
     "Volunteer",
+    "Wave",
+    "WaveCommunity",
+    "WaveEstimate",
 ]

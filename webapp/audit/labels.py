@@ -33,6 +33,13 @@ ACTION_LABELS = {
     "target.set": _l("Set a target"),
     "target.import": _l("Imported targets"),
     "data.purge": _l("Purged data past its retention period"),
+    "wave.create": _l("Set up a monitoring wave"),
+    "wave.close": _l("Closed a monitoring wave"),
+    "wave.assign": _l("Assigned an interviewer"),
+    "wave.invite": _l("Issued invitation codes"),
+    "interview.start": _l("Started an interview"),
+    "interview.hand_in": _l("Handed in an interview"),
+    "interview.review": _l("Reviewed a flagged interview"),
 }
 
 

@@ -75,3 +75,20 @@ class RegionView(RegionNames):
     @classmethod
     def of(cls, region: Region) -> RegionView:
         return cls(**{name: getattr(region, name) for name in cls.__dataclass_fields__})
+
+
+#: the sexes population margins and interviews record
+SEXES = ("female", "male")
+
+
+class PopulationMargin(Model):
+    """Residents of a region in one age band and sex (from the census or the statistics bureau):
+    the margins a monitoring wave's interviews are weighted to."""
+
+    __tablename__ = "population_margins"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    #: "15-29", "60+": labels are data, chosen by whoever supplies the figures
+    age_band: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sex: Mapped[str] = mapped_column(String(8), primary_key=True)
+    population: Mapped[int]

@@ -39,6 +39,7 @@ class Sums:
     population: int = 0
     survey: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SURVEY_SUMS, 0.0))
     invalid: int = 0
+    too_fast: int = 0
     active: int = 0
     reached: int = 0
     offline: int = 0
@@ -48,6 +49,7 @@ class Sums:
         for key in SURVEY_SUMS:
             self.survey[key] += other.survey[key]
         self.invalid += other.invalid
+        self.too_fast += other.too_fast
         self.active += other.active
         self.reached += other.reached
         self.offline += other.offline
@@ -61,6 +63,8 @@ class Indicators:
     pass_share: Figure
     after_learning: Figure
     invalid_surveys: int
+    #: complete surveys handed in faster than they can be read: stored, kept out of the figures
+    too_fast_surveys: int
     usage: Figure
     education: Figure
     offline_participants: int
@@ -91,13 +95,13 @@ def community_sums(communities: Iterable[Region], period: Period) -> dict[int, S
     )
     for community_id, *values in survey:
         sums[community_id].survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)}
-    invalid = db.session.execute(
-        select(SurveyRollup.community_id, func.sum(SurveyRollup.invalid))
+    kept_out = db.session.execute(
+        select(SurveyRollup.community_id, func.sum(SurveyRollup.invalid), func.sum(SurveyRollup.too_fast))
         .where(SurveyRollup.community_id.in_(ids), SurveyRollup.month.in_(period.months), SurveyRollup.scope == "month")
         .group_by(SurveyRollup.community_id)
     )
-    for community_id, count in invalid:
-        sums[community_id].invalid = int(count or 0)
+    for community_id, invalid, too_fast in kept_out:
+        sums[community_id].invalid, sums[community_id].too_fast = int(invalid or 0), int(too_fast or 0)
     reach = db.session.execute(
         select(ReachRollup.community_id, func.sum(ReachRollup.active), func.sum(ReachRollup.reached))
         .where(
@@ -126,6 +130,7 @@ def indicators_from(sums: Sums) -> Indicators:
         pass_share=share(s["passed"], respondents),
         after_learning=mean_score(int(s["retakes"]), s["retake_score_sum"], s["retake_score_sq_sum"]),
         invalid_surveys=sums.invalid,
+        too_fast_surveys=sums.too_fast,
         usage=ratio(sums.active, sums.population),
         education=ratio(sums.reached, sums.population),
         offline_participants=sums.offline,
@@ -142,6 +147,7 @@ def with_targets(indicators: Indicators, targets: dict[str, TargetValue]) -> Ind
         pass_share=indicators.pass_share.against(target("pass_share")),
         after_learning=indicators.after_learning,
         invalid_surveys=indicators.invalid_surveys,
+        too_fast_surveys=indicators.too_fast_surveys,
         usage=indicators.usage.against(target("usage")),
         education=indicators.education.against(target("education")),
         offline_participants=indicators.offline_participants,
@@ -194,13 +200,14 @@ def month_sums(region: Region, months: list[str], population: int) -> dict[str, 
             SurveyRollup.month,
             *(func.sum(getattr(SurveyRollup, k)) for k in SURVEY_SUMS),
             func.sum(SurveyRollup.invalid),
+            func.sum(SurveyRollup.too_fast),
         )
         .where(SurveyRollup.community_id.in_(subtree), SurveyRollup.month.in_(months), SurveyRollup.scope == "month")
         .group_by(SurveyRollup.month)
     )
-    for month, *values, invalid in survey:
+    for month, *values, invalid, too_fast in survey:
         result[month].survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)}
-        result[month].invalid = int(invalid or 0)
+        result[month].invalid, result[month].too_fast = int(invalid or 0), int(too_fast or 0)
     reach = db.session.execute(
         select(ReachRollup.month, func.sum(ReachRollup.active), func.sum(ReachRollup.reached))
         .where(ReachRollup.community_id.in_(subtree), ReachRollup.month.in_(months), ReachRollup.scope == "month")

@@ -35,6 +35,8 @@ class SurveyRollup(Model):
     retake_score_sq_sum: Mapped[float] = mapped_column(default=0.0)
     #: surveys handed in incomplete or late (kept only on the month scope)
     invalid: Mapped[int] = mapped_column(default=0)
+    #: complete surveys handed in faster than they can be read (month scope only), kept out
+    too_fast: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class TopicRollup(Model):

@@ -40,6 +40,8 @@ class SurveyFacts:
     community_id: int
     month: str
     valid: bool
+    #: handed in faster than the questions can be read: counted apart, never in the figures
+    too_fast: bool
     score: float
     passed: bool
     #: (question id, topic, chosen option keys, correct) per answer
@@ -51,6 +53,8 @@ def survey_increments(facts: SurveyFacts, firsts: tuple[str, ...]) -> list[Incre
     key = (facts.community_id, facts.month)
     if not facts.valid:
         return [(SurveyRollup, (*key, "month"), {"invalid": 1})]
+    if facts.too_fast:
+        return [(SurveyRollup, (*key, "month"), {"too_fast": 1})]
     increments: list[Increment] = []
     for scope in SCOPES:
         if scope not in firsts:
@@ -183,6 +187,7 @@ def attempt_facts(attempt: Attempt, answers: Iterable[AnswerFacts], month: str) 
         community_id=attempt.community_id,
         month=month,
         valid=attempt.valid,
+        too_fast=attempt.too_fast,
         score=attempt.score,
         passed=attempt.passed,
         answers=tuple(answers),
@@ -197,7 +202,7 @@ def record_attempt(attempt: Attempt, respondent: Respondent, answers: Iterable[A
     )
     if attempt.kind == "survey":
         facts = attempt_facts(attempt, answers, month)
-        firsts = _advance(respondent, "last_survey_month", month) if attempt.valid else ()
+        firsts = _advance(respondent, "last_survey_month", month) if attempt.counts else ()
         increments += survey_increments(facts, firsts)
     _upsert(increments)
 
@@ -288,7 +293,7 @@ def rebuild() -> int:
                 community_id, month, advance(respondent_id, "last_reached_month", month), "reached"
             )
         if kind == "attempt" and row.kind == "survey":
-            firsts = advance(respondent_id, "last_survey_month", month) if row.valid else ()
+            firsts = advance(respondent_id, "last_survey_month", month) if row.counts else ()
             facts = attempt_facts(row, map(stored_answer_facts, answers.get(row.id, [])), month)
             increments += survey_increments(facts, firsts)
         for model, key, amounts in increments:

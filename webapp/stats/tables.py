@@ -35,6 +35,7 @@ def children_table(board: Dashboard, lang: str) -> tuple[list[str], list[list]]:
         _("Education reach"),
         _("Offline participants"),
         _("Incomplete surveys"),
+        _("Surveys too fast to count"),
         _("Period"),
     ]
     rows = []
@@ -55,6 +56,7 @@ def children_table(board: Dashboard, lang: str) -> tuple[list[str], list[list]]:
                 None if figures.education.value is None else round(figures.education.value, 4),
                 figures.offline_participants,
                 figures.invalid_surveys,
+                figures.too_fast_surveys,
                 board.period.key,
             ]
         )
