@@ -66,8 +66,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 from quizzes.definitions import QuizDefinition  # noqa: E402
+from quizzes.engine import draw_question_ids  # noqa: E402
 from quizzes.library import Library  # noqa: E402
-from quizzes.quotas import cell_pools, quota_cells  # noqa: E402
 from quizzes.service import Timing  # noqa: E402
 from quizzes.service import _digest as answers_digest  # noqa: E402  (the digest a retry is compared with)
 from webapp.clock import local_month  # noqa: E402
@@ -479,35 +479,19 @@ def bank_items(library: Library) -> dict[str, Item]:
 
 
 class Picker:
-    """Draws a survey's questions as quizzes.engine does — meeting the topic and dimension quotas,
-    any gap filled from the rest of the pool — over lists prepared once: the cell tables a sitting
-    may use are solved in advance, so a sitting only picks a table and samples inside its cells."""
+    """Draws a survey's questions as quizzes.engine does (topic and dimension quotas met), fast:
+    a few thousand sittings are drawn by the engine once, and each generated sitting takes one of
+    them at random and shuffles it."""
 
-    TABLES = 64
+    SITTINGS = 4096
 
     def __init__(self, quiz: QuizDefinition, library: Library, items: dict[str, Item]):
-        self.n = quiz.n_questions
-        self.pool = [items[q] for q in quiz.pool]
-        pools = {cell: [items[q] for q in ids] for cell, ids in cell_pools(quiz, library.bank).items()}
         rng = Random(0)
-        self.tables = [
-            [(pools[cell], quota) for cell, quota in (quota_cells(quiz, library.bank, rng) or {}).items() if quota]
-            for _ in range(self.TABLES if quiz.topic_quotas else 0)
-        ]
+        self.sittings = [[items[q] for q in draw_question_ids(quiz, library.bank, rng)] for _ in range(self.SITTINGS)]
 
     def pick(self, rng: Random) -> list[Item]:
-        if not self.tables:
-            return rng.sample(self.pool, self.n)
-        chosen = []
         random = rng.random
-        for stratum, quota in self.tables[int(random() * len(self.tables))]:
-            if quota == 1:  # the usual case, without sample's overhead
-                chosen.append(stratum[int(random() * len(stratum))])
-            else:
-                chosen += rng.sample(stratum, quota)
-        if len(chosen) < self.n:
-            taken = set(chosen)
-            chosen += rng.sample([item for item in self.pool if item not in taken], self.n - len(chosen))
+        chosen = list(self.sittings[int(random() * len(self.sittings))])
         chosen.sort(key=lambda _item: random())  # a shuffle, without shuffle's slower draws
         return chosen
 

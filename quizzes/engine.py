@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from quizzes.bank import Bank
 from quizzes.definitions import QuizDefinition
-from quizzes.quotas import cell_pools, quota_cells
+from quizzes.quotas import pick_questions
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,11 @@ class AnswerError(ValueError):
     """The submitted answers do not fit the draw (unknown question or option)."""
 
 
-def _pick(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> list[str]:
+def draw_question_ids(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> list[str]:
+    """The ids of one sitting's questions, in the order they will be served."""
     if not quiz.topic_quotas:
         return rng.sample(list(quiz.pool), quiz.n_questions)
-    cells = quota_cells(quiz, bank, rng) or {}
-    pools = cell_pools(quiz, bank)
-    chosen: list[str] = []
-    for cell, quota in cells.items():
-        chosen.extend(rng.sample(pools[cell], quota))
+    chosen = pick_questions(quiz, bank, rng)
     # a thin topic (only when no dimension quotas are set) leaves a gap: fill it from the rest
     taken = set(chosen)
     rest = [q for q in quiz.pool if q not in taken]
@@ -63,7 +60,7 @@ def draw_questions(quiz: QuizDefinition, bank: Bank, rng: random.Random | None =
     # seeded from the system's randomness once per sitting, not a system call per choice
     rng = rng or random.Random(secrets.randbits(128))
     items = []
-    for question_id in _pick(quiz, bank, rng):
+    for question_id in draw_question_ids(quiz, bank, rng):
         keys = [option.key for option in bank.questions[question_id].options]
         if bank.questions[question_id].type != "truefalse":
             rng.shuffle(keys)

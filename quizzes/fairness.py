@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from content.taxonomy import LANGUAGES
 from quizzes.bank import Bank, Question
 from quizzes.definitions import QuizDefinition
-from quizzes.quotas import cell_pools, quota_cells
+from quizzes.engine import draw_question_ids
 
 #: the largest lead over blind guessing a strategy may have, as a share of the score
 MAX_ADVANTAGE = 0.05
@@ -126,32 +126,29 @@ class StrategyScore:
         return self.advantage <= MAX_ADVANTAGE
 
 
-def cell_shares(quiz: QuizDefinition, bank: Bank, sittings: int = SITTINGS) -> dict[tuple, float]:
-    """The expected number of questions each (topic, dimension) cell gives a sitting, over ``n_questions``."""
+def inclusion_shares(quiz: QuizDefinition, bank: Bank, sittings: int = SITTINGS) -> dict[str, float]:
+    """How often each question is drawn, over ``n_questions`` per sitting: the weight its score
+    carries in the expected survey score. Simulated with a fixed seed, so the check is repeatable."""
     rng = random.Random(0)
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     for _ in range(sittings):
-        counts.update(quota_cells(quiz, bank, rng) or {})
-    return {cell: n / (sittings * quiz.n_questions) for cell, n in counts.items()}
+        counts.update(draw_question_ids(quiz, bank, rng))
+    return {question_id: n / (sittings * quiz.n_questions) for question_id, n in counts.items()}
 
 
-def expected_score(rule: Rule, lang: str, quiz: QuizDefinition, bank: Bank, shares: dict[tuple, float]) -> float:
+def expected_score(rule: Rule, lang: str, bank: Bank, shares: dict[str, float]) -> float:
     """The survey score a respondent following ``rule`` on every question can expect."""
-    pools = cell_pools(quiz, bank)
-    return sum(
-        share * sum(rule(bank.questions[q], lang) for q in pools[cell]) / len(pools[cell])
-        for cell, share in shares.items()
-    )
+    return sum(share * rule(bank.questions[q], lang) for q, share in shares.items())
 
 
 def strategy_scores(quiz: QuizDefinition, bank: Bank) -> list[StrategyScore]:
     """Every strategy in every language against blind guessing, for the quiz's pool and quotas."""
-    shares = cell_shares(quiz, bank)
+    shares = inclusion_shares(quiz, bank)
     scores = []
     for lang in LANGUAGES:
-        chance = expected_score(blind, lang, quiz, bank, shares)
+        chance = expected_score(blind, lang, bank, shares)
         scores += [
-            StrategyScore(name, lang, expected_score(rule, lang, quiz, bank, shares), chance)
+            StrategyScore(name, lang, expected_score(rule, lang, bank, shares), chance)
             for name, rule in STRATEGIES.items()
         ]
     return scores

@@ -16,7 +16,7 @@ from content.catalog import Catalog, load_catalog
 from content.errors import ContentError
 from quizzes.bank import Bank, load_bank
 from quizzes.definitions import QuizDefinition, load_quizzes
-from quizzes.fairness import MAX_ADVANTAGE, strategy_scores
+from quizzes.fairness import MAX_ADVANTAGE, inclusion_shares, strategy_scores
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,9 @@ def fairness_report(library: Library) -> tuple[list[str], list[str]]:
         f"survey pool: {len(survey.pool)} questions; blind guessing scores "
         + ", ".join(f"{p:.1%} ({lang})" for lang, p in chance.items())
     ]
+    never = sorted(set(survey.pool) - set(inclusion_shares(survey, library.bank)))
+    if never:
+        lines.append(f"{len(never)} survey question(s) the quotas never draw: {', '.join(never)}")
     problems = []
     for score in scores:
         line = f"  {score.strategy} [{score.lang}]: {score.expected:.1%} ({score.advantage * 100:+.1f} points)"

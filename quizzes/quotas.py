@@ -1,11 +1,15 @@
-"""How many questions of each topic and dimension one sitting of a quiz draws.
+"""Which questions one sitting of a quiz draws, meeting its topic and dimension quotas.
 
 A survey has two margins: questions per topic (its strata) and questions per dimension
-(prevention, escape, …). A sitting must meet both, so the draw first chooses how many questions
-come from each (topic, dimension) cell: a small transport problem solved as a maximum flow from
-topics to dimensions, each edge capped by the questions the cell holds. Searching the edges in a
-random order each sitting spreads the sittings over the feasible tables instead of always
-serving the same one.
+(prevention, escape, …). A sitting draws each topic's questions at random and is kept only when
+the dimensions come out as the quotas say: the sittings are then exactly the topic-stratified
+draws that meet the quotas, every question of a topic as likely as its cell allows, and no thin
+(topic, dimension) cell is served more often than chance would serve it.
+
+Whether the quotas can be met at all is a small transport problem, solved as a maximum flow
+from topics to dimensions, each edge capped by the questions the cell holds; the content check
+refuses quotas it cannot meet, and the same flow serves as a last resort should the random
+draws keep missing.
 """
 
 from __future__ import annotations
@@ -30,6 +34,27 @@ def cell_pools(quiz: QuizDefinition, bank: Bank) -> dict[Cell, list[str]]:
         question = bank.questions[question_id]
         pools[(question.topic, question.dimension if quiz.dimension_quotas else None)].append(question_id)
     return pools
+
+
+#: random sittings tried before falling back to a sitting built from the flow's cell table
+MAX_TRIES = 2000
+
+
+def pick_questions(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> list[str]:
+    """Question ids for one sitting: per topic its quota (a thin topic gives what it has),
+    meeting the dimension quotas when the quiz sets them."""
+    by_topic: dict[str, list[str]] = defaultdict(list)
+    for question_id in quiz.pool:
+        by_topic[bank.questions[question_id].topic].append(question_id)
+    quotas = {t: min(k, len(by_topic[t])) for t, k in quiz.topic_quotas.items()}
+    wanted = Counter({d: k for d, k in quiz.dimension_quotas.items() if k})
+    for _ in range(MAX_TRIES if wanted else 1):
+        chosen = [q for t, k in quotas.items() for q in rng.sample(by_topic[t], k)]
+        if not wanted or Counter(bank.questions[q].dimension for q in chosen) == wanted:
+            return chosen
+    pools = cell_pools(quiz, bank)
+    cells = quota_cells(quiz, bank, rng) or {}
+    return [q for cell, k in cells.items() for q in rng.sample(pools[cell], k)]
 
 
 def quota_cells(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> dict[Cell, int] | None:
@@ -65,9 +90,16 @@ def _augment(
     seen: set[str],
     rng: random.Random,
 ) -> bool:
-    """Push one question from ``topic`` to a dimension still short, rerouting earlier choices if needed."""
-    dimensions = list(dimension_left)
-    rng.shuffle(dimensions)
+    """Push one question from ``topic`` to a dimension still short, rerouting earlier choices if needed.
+
+    Dimensions are tried in a random order weighted by how many questions the cell holds, so a
+    cell of one question is not drawn as often as a cell of twenty.
+    """
+    dimensions = sorted(
+        (d for d in dimension_left if capacity.get((topic, d), 0)),
+        key=lambda d: rng.random() ** (1 / capacity[(topic, d)]),
+        reverse=True,
+    )
     for dimension in dimensions:
         cell = (topic, dimension)
         if dimension in seen or flow[cell] >= capacity.get(cell, 0):

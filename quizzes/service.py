@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
@@ -297,7 +297,13 @@ class ServedQuestion(TypedDict):
 # them as they are, where converting dataclasses cost more than the rest of a draw.
 
 
-def served_questions(library: Library, draw: Draw, lang: str) -> list[ServedQuestion]:
+class ServedItems(Protocol):
+    """Anything that keeps the questions it served as a draw does (a draw, a monitoring interview)."""
+
+    items: list
+
+
+def served_questions(library: Library, draw: ServedItems, lang: str) -> list[ServedQuestion]:
     questions = []
     for position, item in enumerate(draw.items):
         question = library.bank.questions[item["q"]]
