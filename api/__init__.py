@@ -6,10 +6,31 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api
+from flask_smorest.arguments import ArgumentsMixin
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from api.docs import RequiredHeadersPlugin, document_errors, register_headers, servers, taxonomy_enum
 from api.schemas import ErrorSchema
 from webapp.extensions import csrf
+
+
+class StrictParser(FlaskParser):
+    """A query parameter the operation does not document is refused (422, named in ``fields``),
+    as a body member is: a misspelt filter must not silently return everything."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+    def load_querystring(self, req: Any, schema: Any) -> Any:
+        # ``lang`` picks the language of messages on every endpoint (webapp.i18n), not one operation's input
+        kept = "lang" in schema.fields
+        args = MultiDict([(k, v) for k, v in req.args.items(multi=True) if k != "lang" or kept])
+        return self._makeproxy(args, schema)
+
+
+# set before any resource module decorates its endpoints
+ArgumentsMixin.ARGUMENTS_PARSER = StrictParser()
 
 
 class ScopedApi(Api):
@@ -40,6 +61,7 @@ RESOURCES = [
     "api.campaigns",
     "api.audit",
     "api.stats",
+    "api.monitoring",
 ]
 
 

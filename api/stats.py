@@ -82,10 +82,34 @@ class ActivityCountSchema(Schema):
     participants = fields.Integer(required=True)
 
 
+class MonitoringSchema(Schema):
+    wave_id = fields.Integer(required=True)
+    wave_title = fields.String(required=True)
+    wave_period = fields.String(required=True)
+    wave_region = fields.String(required=True, metadata={"description": "the region the wave surveyed"})
+    awareness = fields.Nested(FigureSchema, required=True, metadata={"description": "weighted; n is interviews"})
+    pass_share = fields.Nested(FigureSchema, required=True)
+    n_effective = fields.Float(allow_none=True)
+    deff = fields.Float(allow_none=True, metadata={"description": "design effect"})
+
+
 class RegionStatsSchema(Schema):
     region = fields.Nested(RegionRefSchema, required=True)
     period = fields.String(required=True)
-    indicators = fields.Nested(IndicatorsSchema, required=True)
+    monitoring = fields.Nested(
+        MonitoringSchema,
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "the monitoring estimate of the latest wave covering the region and period, which targets "
+            "are checked against; null when no wave covers them (then `indicators` is indicative only)"
+        },
+    )
+    indicators = fields.Nested(
+        IndicatorsSchema,
+        required=True,
+        metadata={"description": "the online participation figures: residents who took part online, not a sample"},
+    )
     topics = fields.Dict(keys=fields.String(), values=fields.Nested(FigureSchema), required=True)
     volunteers = fields.Nested(VolunteerFiguresSchema, required=True)
     activities = fields.List(fields.Nested(ActivityCountSchema), required=True)
@@ -166,6 +190,7 @@ def region_stats(args: dict, code: str) -> dict:
     return {
         "region": region,
         "period": period.key,
+        "monitoring": board.monitoring,
         "indicators": board.figures,
         "topics": board.topics,
         "volunteers": board.volunteers,

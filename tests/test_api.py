@@ -389,3 +389,10 @@ def test_the_site_reads_lang_in_the_usual_spellings_too(client: FlaskClient) -> 
     assert "lang=en;" in english.headers.get("Set-Cookie", "")
     chinese = client.get("/lessons?lang=zh-CN", headers={"Accept-Language": "en"})
     assert '<html lang="zh-Hans">' in chinese.get_data(as_text=True)
+
+
+def test_an_undocumented_query_parameter_is_refused_not_ignored(client: FlaskClient, bearer) -> None:
+    # a misspelt filter (commmunity=) must not silently list everything in scope
+    refused = assert_error(client.get("/api/v1/activities?commmunity=DEMO010101", headers=bearer("staff")), 422)
+    assert refused["fields"] == {"commmunity": ["未知字段。"]}
+    assert client.get("/api/v1/activities?lang=en", headers=bearer("staff")).status_code == 200

@@ -130,6 +130,7 @@ def seed_demo_command(attempts: int) -> None:
     """Create the demo city (marked as demo data) and its plan targets; optionally residents' answers."""
     from quizzes.library import load_library
     from webapp.demo import seed_demo_attempts
+    from webapp.monitoring.demo import seed_demo_monitoring
     from webapp.stats.targets import seed_demo_targets
 
     with transaction():
@@ -137,6 +138,10 @@ def seed_demo_command(attempts: int) -> None:
         seed_demo_targets(city)
         created = _demo_accounts(city)
     click.echo(f"demo region tree and targets ready under {city.code} ({city.name_en})")
+    with transaction():
+        wave = seed_demo_monitoring(load_library(), city)
+    if wave is not None:
+        click.echo(f"demo population margins and a completed monitoring wave in {wave.region.name_en}: {wave.title}")
     for username, role, scope, password in created:
         click.echo(f"demo account {username} ({role}, {scope}) password: {password}")
     if attempts and _has_attempts(city):

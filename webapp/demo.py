@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from quizzes import service as quizzes
 from quizzes.library import Library
-from quizzes.models import Draw
 from quizzes.service import Timing
 from webapp.clock import local_today, utcnow
 from webapp.extensions import db
@@ -38,11 +37,12 @@ TOPIC_DIFFICULTY = {
 }
 
 
-def _answer(draw: Draw, library: Library, skill: float, rng: random.Random) -> dict[int, list[int]]:
-    """Right with a probability from the resident's skill and the topic; wrong answers favour
-    the first wrong option, as a common misconception would."""
+def resident_answers(items: list, library: Library, skill: float, rng: random.Random) -> dict[int, list[int]]:
+    """Answers to served ``items`` (as a draw keeps them): right with a probability from the
+    resident's skill and the topic; wrong answers favour the first wrong option, as a common
+    misconception would."""
     choices = {}
-    for i, item in enumerate(draw.items):
+    for i, item in enumerate(items):
         question = library.bank.questions[item["q"]]
         p = min(0.98, max(0.05, skill + TOPIC_DIFFICULTY.get(question.topic, 0) - 0.05 * (question.difficulty - 1)))
         right = [pos for pos, key in enumerate(item["o"]) if question.option(key).correct]
@@ -122,7 +122,7 @@ def _sitting(
     incomplete: bool = False,
 ) -> int:
     draw = quizzes.start_draw(library, quiz, respondent, community, TIMING, now=when)
-    choices = _answer(draw, library, skill, rng)
+    choices = resident_answers(draw.items, library, skill, rng)
     if incomplete:
         choices.pop(len(choices) - 1)
     quizzes.submit_draw(library, draw, choices, now=when + timedelta(minutes=rng.randrange(2, 9)))

@@ -98,6 +98,29 @@ MESSAGES: dict[str, Any] = {
     "community_not_in_wave": _l("This community is not in your part of the wave's sample."),
     "interviewer_out_of_scope": _l("This account cannot interview for this wave: it works outside the wave's region."),
     "review_choice": _l("Choose whether the interview counts or stays out."),
+    "no_interviews": _l("No interview counts for this wave yet, so there is no estimate."),
+    "survey_no_interviews": _l("There are no accepted interviews in this wave yet, so nothing can be weighted."),
+    "survey_population_invalid": _l("The population figures must be positive numbers of residents."),
+    "survey_group_unknown": _l(
+        "Some interviews are in a community, age group or sex that the population figures do not list. "
+        "Check the population figures for this wave."
+    ),
+    "survey_group_not_interviewed": _l(
+        "Some residents counted in the population figures (a community, an age group or a sex) have no interview, "
+        "so the survey cannot speak for them yet. Interview there, or merge the group with a neighbouring one."
+    ),
+    "survey_margins_disagree": _l(
+        "The population by age and sex does not add up to the communities' resident population (they differ by more "
+        "than 1%). Check that both are for this wave's area and year."
+    ),
+    "survey_not_converged": _l(
+        "The weights could not be made to match the population figures. Usually some communities were interviewed in "
+        "only one age group or sex; interview more widely there."
+    ),
+    "survey_jackknife_too_thin": _l(
+        "The jackknife needs at least two interviews in every community, age group and sex; use the standard "
+        "intervals for this wave."
+    ),
     # campaigns: activities, service hours and QR codes
     "activity_title": _l("Give the activity a title of at most 100 characters."),
     "unknown_channel": _l("Choose one of the listed channels."),

@@ -45,6 +45,10 @@ ABILITIES: dict[str, tuple[str, ...]] = {
     "users.manage": ("admin",),
     "targets.write": ("organizer", "admin"),
     "stats.read": ("staff", "organizer", "admin"),
+    #: monitoring waves: set up, assign, review and read their estimates
+    "waves.manage": ("organizer", "admin"),
+    #: interviewing for a wave one is assigned to
+    "interviews.run": ("staff", "organizer"),
 }
 
 

@@ -33,6 +33,8 @@ WORKSPACE_LINKS = [
     ("campaigns.activities", _l("Campaign activities"), "activities.read"),
     ("campaigns.posters", _l("QR code posters"), "activities.read"),
     ("stats.dashboard", _l("Figures and targets"), "stats.read"),
+    ("monitoring.waves", _l("Monitoring waves"), "waves.manage"),
+    ("monitoring.assignments", _l("My interviews"), "interviews.run"),
     ("targets.targets", _l("Set targets"), "targets.write"),
     ("audit.log", _l("Audit log"), "audit.read"),
     ("accounts.users", _l("Accounts"), "users.manage"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from quizzes.engine import AnswerError, DrawnItem, composite_score, draw_questions, score_items
 from quizzes.library import Library
@@ -59,7 +60,7 @@ def _checked_respondent(wave: Wave, person: Respondent, modes: Sequence[str]) ->
         raise WaveError(next(iter(problems.values())), problems)
 
 
-def _new_interview(library: Library, wave: Wave, community: Region, person: Respondent, now: datetime) -> Interview:
+def new_interview(library: Library, wave: Wave, community: Region, person: Respondent, now: datetime) -> Interview:
     items = draw_questions(library.survey, library.bank)
     return Interview(
         wave=wave,
@@ -89,7 +90,7 @@ def start_interview(
     if community is None:
         raise WaveError("community_not_in_wave", {"community": "community_not_in_wave"})
     _checked_respondent(wave, person, [mode for mode in wave.modes if mode != "online"])
-    interview = _new_interview(library, wave, community, person, now or utcnow())
+    interview = new_interview(library, wave, community, person, now or utcnow())
     interview.interviewer = interviewer
     db.session.add(interview)
     db.session.flush()
@@ -97,12 +98,18 @@ def start_interview(
     return interview
 
 
-def get_interview(interviewer: Interviewer, interview_id: int) -> Interview:
-    """:raises NotFound: unless the interview is this interviewer's own."""
-    from werkzeug.exceptions import NotFound
-
+def own_interview(user: User, interview_id: int) -> Interview:
+    """:raises NotFound: unless the account ran this interview (for any of its waves)."""
     interview = db.session.get(Interview, interview_id)
-    if interview is None or interview.interviewer_id != interviewer.id:
+    if interview is None or interview.interviewer is None or interview.interviewer.user_id != user.id:
+        raise NotFound()
+    return interview
+
+
+def wave_interview(wave: Wave, interview_id: int) -> Interview:
+    """:raises NotFound: unless the interview belongs to ``wave`` (already loaded in the reader's scope)."""
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or interview.wave_id != wave.id:
         raise NotFound()
     return interview
 
@@ -212,7 +219,7 @@ def start_invited(library: Library, code: str, person: Respondent, now: datetime
     online = Respondent(person.age_band, person.sex, person.area_type, "online")
     _checked_respondent(invitation.wave, online, ["online"])
     now = now or utcnow()
-    interview = _new_interview(library, invitation.wave, invitation.community, online, now)
+    interview = new_interview(library, invitation.wave, invitation.community, online, now)
     interview.invitation_id = invitation.id
     invitation.used_at = now
     db.session.add(interview)

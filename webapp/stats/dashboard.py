@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from quizzes.library import Library
 from webapp.clock import utcnow
 from webapp.extensions import db
+from webapp.monitoring.headline import MonitoringFigure, monitoring_figure
 from webapp.regions.models import Region, RegionView
 from webapp.regions.service import ancestors
 from webapp.stats.figures import Figure
@@ -60,6 +61,8 @@ class Dashboard:
     activities: dict[tuple[str, str], tuple[int, int]]
     lagging: list[tuple[RegionView, Indicators, float]]
     weakest: list[ItemStats]
+    #: the latest monitoring wave's estimate covering the region and period: what targets are checked against
+    monitoring: MonitoringFigure | None
     #: when the figures were read (UTC)
     computed_at: datetime
 
@@ -114,6 +117,18 @@ def sort_children(children: list[tuple[Region, Indicators]], key: str, lang: str
     return sorted(children, key=value)
 
 
+def _monitoring(region: Region, period: Period) -> MonitoringFigure | None:
+    found = monitoring_figure(region, period)
+    if found is None:
+        return None
+    targets = targets_for(region, period)
+    return replace(
+        found,
+        awareness=found.awareness.against(targets["awareness"].value if "awareness" in targets else None),
+        pass_share=found.pass_share.against(targets["pass_share"].value if "pass_share" in targets else None),
+    )
+
+
 def build_dashboard(region: Region, period: Period, library: Library) -> Dashboard:
     # the subtree's communities and their sums are read once and serve every section
     communities = leaf_communities(region)
@@ -133,6 +148,7 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         activities=activity_counts(region, period),
         lagging=[(RegionView.of(c), figures, gap) for c, figures, gap in lagging(communities, per_community, period)],
         weakest=weakest_points(region, period, library),
+        monitoring=_monitoring(region, period),
         computed_at=utcnow(),
     )
 

@@ -9,8 +9,10 @@ from webapp.stats.figures import Figure
 from webapp.stats.periods import Period
 
 INDICATOR_LABELS = {
-    "awareness": _l("Awareness rate"),
-    "pass_share": _l("Pass share"),
+    "monitoring": _l("Awareness rate: monitoring estimate"),
+    "monitoring_pass_share": _l("Pass share: monitoring estimate"),
+    "awareness": _l("Awareness rate: online participation"),
+    "pass_share": _l("Pass share: online participation"),
     "after_learning": _l("After learning (retakes)"),
     "usage": _l("Platform usage rate"),
     "education": _l("Education reach (online)"),
@@ -19,7 +21,15 @@ INDICATOR_LABELS = {
 }
 #: what each indicator counts, shown beside it so a number never stands alone
 INDICATOR_NOTES = {
-    "awareness": _l("Mean score of each respondent's first complete survey in the period."),
+    "monitoring": _l(
+        "From the latest monitoring wave covering the period: interviews with a sample drawn by community, age and "
+        "sex, weighted to the population. The plan's target is checked against this figure."
+    ),
+    "monitoring_pass_share": _l("Share of the interviewed, weighted to the population, who reached the pass mark."),
+    "awareness": _l(
+        "Mean score of the first complete online survey of each resident who took part in the period: the residents "
+        "who chose to take the quiz, not a sample of the population."
+    ),
     "pass_share": _l("Share of those respondents whose first survey reached the pass mark."),
     "after_learning": _l("Mean score of later surveys by the same respondents; not part of the awareness rate."),
     "usage": _l("Residents who started a quiz or finished a lesson, divided by the resident population."),
