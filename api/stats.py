@@ -139,6 +139,11 @@ class ItemSchema(Schema):
     discrimination = fields.Float(allow_none=True)
     common_wrong_option = fields.String(allow_none=True)
     common_wrong_count = fields.Integer(allow_none=True)
+    review_reasons = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "too_easy, too_hard, low_discrimination; empty below 100 answers"},
+    )
 
 
 class ItemListSchema(Schema):
@@ -231,6 +236,7 @@ def questions(args: dict) -> dict:
                 **item.__dict__,
                 "common_wrong_option": item.common_wrong[0] if item.common_wrong else None,
                 "common_wrong_count": item.common_wrong[1] if item.common_wrong else None,
+                "review_reasons": item.review_reasons,
             }
             for item in items
         ],

@@ -22,6 +22,11 @@ from webapp.stats.periods import Period
 
 #: fewer answers than this and a question's share correct is too noisy to rank
 MIN_ANSWERS = 20
+#: a question is marked for review on this many first answers when it is answered right by more
+#: than ``TOO_EASY`` or fewer than ``TOO_HARD``, or separates knowers from guessers less than
+#: ``LOW_DISCRIMINATION``: it then measures little (or measures its wording) in a survey
+REVIEW_MIN_ANSWERS = 100
+TOO_EASY, TOO_HARD, LOW_DISCRIMINATION = 0.95, 0.20, 0.1
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,20 @@ class ItemStats:
     discrimination: float | None
     #: the wrong option chosen most often and how often, or None
     common_wrong: tuple[str, int] | None
+
+    @property
+    def review_reasons(self) -> list[str]:
+        """Why the question should be reviewed: too_easy, too_hard, low_discrimination (none below 100 answers)."""
+        if self.correct.n < REVIEW_MIN_ANSWERS or self.correct.value is None:
+            return []
+        reasons = []
+        if self.correct.value > TOO_EASY:
+            reasons.append("too_easy")
+        if self.correct.value < TOO_HARD:
+            reasons.append("too_hard")
+        if self.discrimination is not None and self.discrimination < LOW_DISCRIMINATION:
+            reasons.append("low_discrimination")
+        return reasons
 
 
 def point_biserial(n: int, correct: int, total: float, total_sq: float, total_correct: float) -> float | None:
@@ -111,6 +130,25 @@ def item_analysis(region: Region, period: Period, library: Library) -> list[Item
     wrong = _wrong_choices(region, period, library)
     items = _question_stats(region, period, library)
     return [replace(item, common_wrong=wrong.get(item.question_id)) for item in items]
+
+
+def review_list(region: Region, period: Period, library: Library) -> tuple[list[str], list[list]]:
+    """The questions marked for review, as the table ``flask content check --review`` reads:
+    the fingerprint says which wording was analysed, so a rewritten question is not refused."""
+    headers = ["question_id", "fingerprint", "reasons", "answers", "share_correct", "discrimination"]
+    rows = [
+        [
+            item.question_id,
+            library.bank.questions[item.question_id].fingerprint,
+            " ".join(item.review_reasons),
+            item.correct.n,
+            round(item.correct.value or 0, 4),
+            None if item.discrimination is None else round(item.discrimination, 3),
+        ]
+        for item in _question_stats(region, period, library)
+        if item.review_reasons
+    ]
+    return headers, rows
 
 
 def weakest_points(region: Region, period: Period, library: Library, how_many: int = 10) -> list[ItemStats]:

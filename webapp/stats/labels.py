@@ -37,6 +37,11 @@ INDICATOR_NOTES = {
     "volunteer_share": _l("Active registered volunteers divided by the resident population."),
     "volunteer_count": _l("Active registered volunteers."),
 }
+REVIEW_LABELS = {
+    "too_easy": _l("Too easy: over 95% right"),
+    "too_hard": _l("Too hard: under 20% right"),
+    "low_discrimination": _l("Does not tell who knows"),
+}
 STATUS_LABELS = {
     "met": _l("met"),
     "not_met": _l("not met"),
@@ -68,3 +73,7 @@ def interval(figure: Figure) -> str:
 
 def status_label(status: str | None) -> str:
     return str(STATUS_LABELS.get(status, "")) if status else ""
+
+
+def review_label(reason: str) -> str:
+    return str(REVIEW_LABELS.get(reason, reason))

@@ -16,8 +16,16 @@ from webapp.i18n import current_lang
 from webapp.regions.models import Region
 from webapp.stats import tables
 from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_dashboard, sort_children
-from webapp.stats.items import item_analysis
-from webapp.stats.labels import INDICATOR_LABELS, INDICATOR_NOTES, interval, percent, period_label, status_label
+from webapp.stats.items import item_analysis, review_list
+from webapp.stats.labels import (
+    INDICATOR_LABELS,
+    INDICATOR_NOTES,
+    interval,
+    percent,
+    period_label,
+    review_label,
+    status_label,
+)
 from webapp.stats.periods import Period, current_period, shown_period
 
 bp = Blueprint("stats", __name__, template_folder="templates")
@@ -32,6 +40,7 @@ def stats_helpers() -> dict:
         "percent": percent,
         "interval": interval,
         "status_label": status_label,
+        "review_label": review_label,
         "period_label": period_label,
         "indicator_label": lambda key: str(INDICATOR_LABELS[key]),
         "indicator_note": lambda key: str(INDICATOR_NOTES[key]),
@@ -91,6 +100,18 @@ def questions() -> str:
         items=item_analysis(region, period, library),
         library=library,
     )
+
+
+@bp.get("/staff/stats/questions/review.csv")
+@requires("stats.read")
+def review_csv() -> Response:
+    """The questions the item analysis marks for review, for `flask content check --review`."""
+    region, (period, _bad) = chosen_region(), chosen_period()
+    headers, rows = review_list(region, period, current_app.extensions["library"])
+    record(
+        current_user, "stats.export", region, details={"period": period.key, "format": "review"}, row_count=len(rows)
+    )
+    return table_response("csv", f"review-{region.code}-{period.key}", headers, rows)
 
 
 @bp.get("/staff/stats/export.<fmt>")
