@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -158,8 +158,18 @@ class AssignSchema(Schema):
 
 class InterviewerSchema(Schema):
     id = fields.Integer(required=True)
-    username = fields.String(required=True)
+    username = fields.String(required=True, metadata={"description": "an account's username, or volunteer:<id>"})
     display_name = fields.String(required=True)
+
+
+class AssignVolunteerSchema(Schema):
+    volunteer_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=2**62))
+
+
+class VolunteerInterviewerSchema(Schema):
+    id = fields.Integer(required=True)
+    volunteer_id = fields.Integer(required=True)
+    link = fields.String(required=True, metadata={"description": "the volunteer's personal sign-in link, shown once"})
 
 
 class InvitationsInputSchema(Schema):
@@ -384,9 +394,7 @@ def get_estimate(wave_id: int) -> dict:
 @errors(401, 403, (404, "No such wave in your scope"), bearer=True)
 def list_interviewers(wave_id: int) -> list:
     wave = setup.get_wave(api_user(), wave_id)
-    return [
-        {"id": i.id, "username": i.user.username, "display_name": i.user.display_name} for i in setup.interviewers(wave)
-    ]
+    return [{"id": i.id, "username": i.key, "display_name": i.name} for i in setup.interviewers(wave)]
 
 
 @blp.post("/waves/<int:wave_id>/interviewers")
@@ -404,7 +412,29 @@ def list_interviewers(wave_id: int) -> list:
 def assign_interviewer(body: dict, wave_id: int) -> dict:
     """Let an account in your scope, working in the wave's region, interview for it."""
     interviewer = setup.assign_interviewer(api_user(), setup.get_wave(api_user(), wave_id), body["user_id"])
-    return {"id": interviewer.id, "username": interviewer.user.username, "display_name": interviewer.user.display_name}
+    return {"id": interviewer.id, "username": interviewer.key, "display_name": interviewer.name}
+
+
+@blp.post("/waves/<int:wave_id>/volunteers")
+@requires_token("waves.manage")
+@blp.arguments(AssignVolunteerSchema)
+@blp.response(201, VolunteerInterviewerSchema)
+@errors(
+    401,
+    403,
+    (404, "No such wave in your scope"),
+    (409, "The wave is closed"),
+    (422, "A volunteer outside the wave's region, or not active"),
+    bearer=True,
+)
+def assign_volunteer(body: dict, wave_id: int) -> dict:
+    """Let an active volunteer interview; they sign in with the personal link returned (once).
+
+    Assigning the same volunteer again returns a new link and ends the old one.
+    """
+    interviewer, key = setup.assign_volunteer(api_user(), setup.get_wave(api_user(), wave_id), body["volunteer_id"])
+    link = url_for("monitoring.volunteer_sign_in", key=key, _external=True)
+    return {"id": interviewer.id, "volunteer_id": interviewer.volunteer_id, "link": link}
 
 
 @blp.post("/waves/<int:wave_id>/invitations")

@@ -3,6 +3,8 @@ the site's permissions."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -133,3 +135,26 @@ def test_invitation_codes_are_issued_once_and_audited(client: FlaskClient, beare
     assert assert_error(too_many, 422)["code"] == "invitation_count"
     (entry,) = audit_entries("wave.invite")
     assert entry.row_count == 3 and "codes" not in entry.details
+
+
+def test_a_volunteer_is_assigned_through_the_api_with_a_link(
+    client: FlaskClient, bearer, wave_id: int, make_volunteer
+) -> None:
+    volunteer = make_volunteer(community="DEMO010102", phone="13900139002", status="active")
+    assigned = client.post(
+        f"/api/v1/waves/{wave_id}/volunteers", json={"volunteer_id": volunteer.id}, headers=bearer("organizer")
+    )
+    assert assigned.status_code == 201
+    link = assigned.get_json()["link"]
+    opened = client.get(urlsplit(link).path)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/interview/waves/{wave_id}/new")
+    names = [
+        i["username"]
+        for i in client.get(f"/api/v1/waves/{wave_id}/interviewers", headers=bearer("organizer")).get_json()
+    ]
+    assert names == [f"volunteer:{volunteer.id}"]
+    pending = make_volunteer(community="DEMO010102", phone="13900139003", status="pending")
+    refused = client.post(
+        f"/api/v1/waves/{wave_id}/volunteers", json={"volunteer_id": pending.id}, headers=bearer("organizer")
+    )
+    assert assert_error(refused, 422)["code"] == "interviewer_out_of_scope"

@@ -138,3 +138,41 @@ def test_an_invited_person_answers_once(as_user, margins, client: FlaskClient, l
     again = client.post("/invited", data={"csrf_token": token, "code": codes[0]})
     assert again.status_code == 404
     assert "邀请码无效" in again.get_data(as_text=True)
+
+
+def test_a_volunteer_interviews_with_a_personal_link(
+    as_user, margins, make_volunteer, app: Flask, library: Library
+) -> None:
+    volunteer = make_volunteer(community="DEMO010102", phone="13900139001", status="active")
+    organizer = as_user("organizer")
+    set_up_wave(organizer)
+    wave = db.session.query(Wave).one()
+    data = form_data(organizer, f"/staff/waves/{wave.id}", volunteer_id=str(volunteer.id))
+    page = organizer.post(f"/staff/waves/{wave.id}/volunteers", data=data).get_data(as_text=True)
+    (link,) = re.findall(r'<code class="link">https?://[^/]+(/interview/key/[^<]+)</code>', page)
+
+    phone = app.test_client()
+    assert phone.get(f"/interview/waves/{wave.id}/new").status_code == 404  # not signed in by link yet
+    opened = phone.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/interview/waves/{wave.id}/new")
+    start = form_data(
+        phone,
+        f"/interview/waves/{wave.id}/new",
+        community="DEMO010102",
+        mode="door",
+        age_band="45-59",
+        sex="male",
+        area_type="urban",
+    )
+    started = phone.post(f"/interview/waves/{wave.id}/new", data=start)
+    assert started.status_code == 302
+    interview = db.session.query(Interview).one()
+    assert interview.interviewer.volunteer_id == volunteer.id
+    answers = {"csrf_token": start["csrf_token"], **answer_right(library, interview)}
+    assert phone.post(f"/interview/{interview.id}", data=answers).status_code == 303
+    assert audit_entries("interview.hand_in")[0].details["interviewer"] == f"volunteer:{volunteer.id}"
+
+    # assigning the volunteer again makes a new link: the old one and what it opened stop working
+    organizer.post(f"/staff/waves/{wave.id}/volunteers", data=data)
+    assert phone.get(f"/interview/waves/{wave.id}/new").status_code == 404
+    assert app.test_client().get(link).status_code == 404

@@ -65,14 +65,20 @@ def upgrade():
     op.create_table('wave_interviewers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('wave_id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('volunteer_id', sa.Integer(), nullable=True),
+    sa.Column('key_digest', sa.String(length=64), nullable=True),
     sa.Column('assigned_at', sa.DateTime(), nullable=False),
     sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['assigned_by_id'], ['users.id'], ),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], ),
     sa.ForeignKeyConstraint(['wave_id'], ['waves.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('wave_id', 'user_id', name='uq_wave_interviewers_wave_user')
+    sa.UniqueConstraint('key_digest'),
+    sa.UniqueConstraint('wave_id', 'user_id', name='uq_wave_interviewers_wave_user'),
+    sa.UniqueConstraint('wave_id', 'volunteer_id', name='uq_wave_interviewers_wave_volunteer')
     )
     op.create_table('wave_invitations',
     sa.Column('id', sa.Integer(), nullable=False),

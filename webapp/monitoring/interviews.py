@@ -94,14 +94,21 @@ def start_interview(
     interview.interviewer = interviewer
     db.session.add(interview)
     db.session.flush()
-    record(interviewer.user, "interview.start", interview, details={"wave": wave.id, "community": community.code})
+    record(
+        interviewer.user,
+        "interview.start",
+        interview,
+        details={"wave": wave.id, "community": community.code, "interviewer": interviewer.key},
+    )
     return interview
 
 
-def own_interview(user: User, interview_id: int) -> Interview:
-    """:raises NotFound: unless the account ran this interview (for any of its waves)."""
+def own_interview(user: User | None, interview_id: int, interviewer: Interviewer | None = None) -> Interview:
+    """:raises NotFound: unless the account ran this interview (for any of its waves), or
+    ``interviewer`` (a volunteer signed in with their link) did."""
     interview = db.session.get(Interview, interview_id)
-    if interview is None or interview.interviewer is None or interview.interviewer.user_id != user.id:
+    ran = interview.interviewer if interview is not None else None
+    if interview is None or ran is None or not ((user is not None and ran.user_id == user.id) or ran is interviewer):
         raise NotFound()
     return interview
 
@@ -156,7 +163,8 @@ def hand_in(
     interview.passed = interview.n_answered == len(results) and interview.score >= library.survey.pass_mark - 1e-9
     interview.parts = parts_of(library, items, [r.correct for r in results])
     interview.flags = quality_flags(sitting, _earlier_sittings(interview), rules)
-    record(interview.interviewer.user if interview.interviewer else None, "interview.hand_in", interview)
+    who = interview.interviewer
+    record(who.user if who else None, "interview.hand_in", interview, details={"interviewer": who.key if who else None})
     return interview
 
 

@@ -17,6 +17,7 @@ from webapp.accounts.models import User
 from webapp.clock import utcnow
 from webapp.extensions import Model
 from webapp.regions.models import Region
+from webapp.volunteers.models import Volunteer
 
 #: how an interview reached its respondent
 MODES = ("phone", "street", "door", "online")
@@ -69,20 +70,40 @@ class WaveCommunity(Model):
 
 
 class Interviewer(Model):
-    """An account assigned to interview for a wave (staff, or an organizer who goes out too)."""
+    """Someone assigned to interview for a wave: an account (staff, or an organizer who goes out
+    too), or a registered volunteer, who has no account and signs in with a personal link."""
 
     __tablename__ = "wave_interviewers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"))
+    #: a digest of a volunteer's link key: the key itself is shown once and never stored
+    key_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None]
 
     wave: Mapped[Wave] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    volunteer: Mapped[Volunteer | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("wave_id", "user_id", name="uq_wave_interviewers_wave_user"),)
+    __table_args__ = (
+        UniqueConstraint("wave_id", "user_id", name="uq_wave_interviewers_wave_user"),
+        UniqueConstraint("wave_id", "volunteer_id", name="uq_wave_interviewers_wave_volunteer"),
+    )
+
+    @property
+    def name(self) -> str:
+        if self.user is not None:
+            return self.user.display_name
+        return self.volunteer.shown_name if self.volunteer is not None else ""
+
+    @property
+    def key(self) -> str:
+        """What tallies and audit entries call the interviewer: a username, or volunteer:<id>."""
+        return self.user.username if self.user is not None else f"volunteer:{self.volunteer_id}"
 
 
 class Invitation(Model):

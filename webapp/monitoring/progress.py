@@ -35,7 +35,7 @@ class WaveProgress:
     cells: dict[tuple[str, str], Tally]
     bands: list[str]
     modes: dict[str, int]
-    #: interviewer username -> (completed, flagged)
+    #: interviewer (username, or volunteer:<id>) -> (completed, flagged)
     interviewers: dict[str, tuple[int, int]]
     flagged: list[Interview]
     started_not_finished: int
@@ -67,7 +67,7 @@ def wave_progress(wave: Wave) -> WaveProgress:
     }
     per_interviewer: dict[str, tuple[int, int]] = {}
     for interview in interviews:
-        name = interview.interviewer.user.username if interview.interviewer else "online"
+        name = interview.interviewer.key if interview.interviewer else "online"
         completed, flagged = per_interviewer.get(name, (0, 0))
         per_interviewer[name] = (completed + 1, flagged + bool(interview.flags))
     started = db.session.execute(

@@ -21,7 +21,7 @@ from webapp.monitoring import labels
 from webapp.monitoring import waves as setup
 from webapp.monitoring.estimates import wave_estimates
 from webapp.monitoring.forms import InterviewForm, InvitationsForm, InvitedForm, WaveForm
-from webapp.monitoring.models import Interview
+from webapp.monitoring.models import Interview, Interviewer
 from webapp.monitoring.progress import wave_progress
 from webapp.monitoring.quality import QualityRules
 from webapp.regions.margins import age_bands, margins_of
@@ -103,6 +103,7 @@ def wave(wave_id: int) -> str:
         estimates=wave_estimates(found),
         interviewers=setup.interviewers(found),
         candidates=setup.interviewer_candidates(current_user, found),
+        volunteers=setup.volunteer_candidates(current_user, found),
         invitations=invitations,
     )
 
@@ -113,8 +114,18 @@ def assign(wave_id: int) -> Response:
     found = setup.get_wave(current_user, wave_id)
     account_id = request.form.get("user_id", "")
     interviewer = setup.assign_interviewer(current_user, found, int(account_id) if account_id.isdigit() else 0)
-    flash(_("%(name)s can now interview for this wave.", name=interviewer.user.display_name))
+    flash(_("%(name)s can now interview for this wave.", name=interviewer.name))
     return redirect(url_for(".wave", wave_id=found.id))
+
+
+@bp.post("/staff/waves/<int:wave_id>/volunteers")
+@requires("waves.manage")
+def assign_volunteer(wave_id: int) -> str:
+    found = setup.get_wave(current_user, wave_id)
+    volunteer_id = request.form.get("volunteer_id", "")
+    interviewer, key = setup.assign_volunteer(current_user, found, int(volunteer_id) if volunteer_id.isdigit() else 0)
+    link = url_for(".volunteer_sign_in", key=key, _external=True)
+    return render_template("monitoring/volunteer_link.html", wave=found, interviewer=interviewer, link=link)
 
 
 @bp.post("/staff/waves/<int:wave_id>/invitations")
@@ -153,14 +164,50 @@ def assignments() -> str:
     return render_template("monitoring/assignments.html", assignments=setup.my_assignments(current_user))
 
 
+@bp.get("/interview/key/<key>")
+@public
+def volunteer_sign_in(key: str) -> Response:
+    """A volunteer's personal link: this browser interviews for the wave in their name."""
+    interviewer = setup.interviewer_by_key(key[:64])
+    # the digest too: a new link for the volunteer ends what the old one opened
+    session["interviewer"] = [interviewer.id, interviewer.key_digest]
+    return redirect(url_for(".start", wave_id=interviewer.wave_id))
+
+
+def _volunteer_interviewer() -> Interviewer | None:
+    """The volunteer this browser signed in as with a link, while the link still works."""
+    signed = session.get("interviewer")
+    if not isinstance(signed, list) or len(signed) != 2 or not isinstance(signed[0], int):
+        return None
+    interviewer = db.session.get(Interviewer, signed[0])
+    if interviewer is None or interviewer.revoked_at is not None or interviewer.key_digest != signed[1]:
+        return None
+    return interviewer
+
+
+def _interviewer_for(wave_id: int) -> Interviewer:
+    """The signed-in account's assignment, else the linked volunteer's; :raises NotFound: neither."""
+    if current_user.is_authenticated:
+        return setup.assignment_of(current_user, wave_id)
+    volunteer = _volunteer_interviewer()
+    if volunteer is None or volunteer.wave_id != wave_id:
+        raise NotFound()
+    return volunteer
+
+
+def _own(interview_id: int) -> Interview:
+    user = current_user if current_user.is_authenticated else None
+    return fieldwork.own_interview(user, interview_id, _volunteer_interviewer())
+
+
 def _respondent_choices(form: InterviewForm | InvitedForm, region: Region) -> None:
     form.age_band.choices = select_choices((band, band) for band in age_bands(margins_of(region)))
 
 
 @bp.route("/interview/waves/<int:wave_id>/new", methods=["GET", "POST"])
-@requires("interviews.run")
+@public  # an assigned account, or a volunteer signed in with their link (checked by _interviewer_for)
 def start(wave_id: int) -> Response | str:
-    interviewer = setup.assignment_of(current_user, wave_id)
+    interviewer = _interviewer_for(wave_id)
     wave = interviewer.wave
     form = InterviewForm()
     form.community.choices = select_choices(_region_choices(setup.sampled_communities(wave, interviewer)))
@@ -176,9 +223,9 @@ def start(wave_id: int) -> Response | str:
 
 
 @bp.route("/interview/<int:interview_id>", methods=["GET", "POST"])
-@requires("interviews.run")
+@public  # the interviewer who started it, account or linked volunteer (checked by _own)
 def questions(interview_id: int) -> Response | str:
-    interview = fieldwork.own_interview(current_user, interview_id)
+    interview = _own(interview_id)
     return _sitting(interview, url_for(".done", interview_id=interview.id))
 
 
@@ -206,9 +253,9 @@ def _sitting(interview: Interview, done_url: str) -> Response | str:
 
 
 @bp.get("/interview/<int:interview_id>/done")
-@requires("interviews.run")
+@public  # as above
 def done(interview_id: int) -> str:
-    interview = fieldwork.own_interview(current_user, interview_id)
+    interview = _own(interview_id)
     return render_template("monitoring/done.html", interview=interview, invited=False)
 
 

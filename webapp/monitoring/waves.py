@@ -6,6 +6,8 @@ progress and weights always refer to the same design. Everything is audited.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +25,7 @@ from webapp.monitoring.models import ALLOCATIONS, CLOSED, MODES, WEIGHTING_METHO
 from webapp.regions.margins import margins_of
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.stats.periods import PeriodError, parse_period
+from webapp.volunteers.models import Volunteer
 
 MIN_SAMPLE, MAX_SAMPLE = 30, 100_000
 #: who can be sent out to interview
@@ -165,6 +168,52 @@ def assign_interviewer(user: User, wave: Wave, account_id: int) -> Interviewer:
     return interviewer
 
 
+def volunteer_candidates(user: User, wave: Wave) -> list[Volunteer]:
+    """Active volunteers in the organizer's scope who live in the wave's region."""
+    stmt = within_scope(select(Volunteer), user, Volunteer.community_id).where(
+        Volunteer.status == "active",
+        Volunteer.community_id.in_(select(Region.id).where(Region.path.like(f"{wave.region.path}%"))),
+    )
+    return list(db.session.execute(stmt.order_by(Volunteer.name, Volunteer.id)).scalars())
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def assign_volunteer(user: User, wave: Wave, volunteer_id: int) -> tuple[Interviewer, str]:
+    """Let a volunteer interview, with a personal link key shown once (a new key each time:
+    assigning again replaces a lost one).
+
+    :raises WaveError: a volunteer the organizer cannot see, not active, or outside the region.
+    """
+    require_open(wave)
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer not in volunteer_candidates(user, wave):
+        raise WaveError("interviewer_out_of_scope", {"volunteer_id": "interviewer_out_of_scope"})
+    interviewer = db.session.execute(
+        select(Interviewer).where(Interviewer.wave_id == wave.id, Interviewer.volunteer_id == volunteer.id)
+    ).scalar_one_or_none()
+    if interviewer is None:
+        interviewer = Interviewer(wave=wave, volunteer=volunteer, assigned_by_id=user.id)
+        db.session.add(interviewer)
+    key = secrets.token_urlsafe(24)
+    interviewer.key_digest, interviewer.revoked_at = _key_digest(key), None
+    db.session.flush()
+    record(user, "wave.assign", wave, details={"volunteer": volunteer.id})
+    return interviewer, key
+
+
+def interviewer_by_key(key: str) -> Interviewer:
+    """:raises NotFound: a key never issued, replaced, or of a closed wave."""
+    interviewer = db.session.execute(
+        select(Interviewer).where(Interviewer.key_digest == _key_digest(key or ""))
+    ).scalar_one_or_none()
+    if interviewer is None or interviewer.revoked_at is not None or not interviewer.wave.is_open:
+        raise NotFound()
+    return interviewer
+
+
 def interviewers(wave: Wave) -> list[Interviewer]:
     return list(
         db.session.execute(select(Interviewer).where(Interviewer.wave_id == wave.id).order_by(Interviewer.id)).scalars()
@@ -193,8 +242,11 @@ def assignment_of(user: User, wave_id: int) -> Interviewer:
 
 
 def sampled_communities(wave: Wave, interviewer: Interviewer | None = None) -> list[Region]:
-    """The wave's communities, those inside the interviewer's own scope when one is given."""
+    """The wave's communities; for an interviewer, those in their scope (a volunteer: their street)."""
     communities = [entry.community for entry in wave.communities]
-    if interviewer is not None:
+    if interviewer is not None and interviewer.user is not None:
         communities = [c for c in communities if region_in_scope(interviewer.user, c)]
+    elif interviewer is not None and interviewer.volunteer is not None:
+        street = interviewer.volunteer.community.parent_id
+        communities = [c for c in communities if c.parent_id == street]
     return sorted(communities, key=lambda c: c.code)
