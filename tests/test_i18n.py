@@ -98,3 +98,15 @@ def test_pages_are_translated_both_ways(client) -> None:
     en = client.get("/lessons?lang=en").get_data(as_text=True)
     assert "全部主题" in zh and "All topics" not in zh
     assert "All topics" in en and "全部主题" not in en
+
+
+def test_every_catalog_compiles_without_placeholder_errors() -> None:
+    # the install step compiles the catalogs and stops on an error such as a translation that
+    # drops a %(name)s, or a python-format "%" the translation does not carry
+    from babel.messages.pofile import read_po
+
+    for po in sorted((Path(__file__).resolve().parents[1] / "translations").glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        problems = [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()]
+        assert problems == [], f"{po}: {problems[:3]}"

@@ -38,8 +38,8 @@ INDICATOR_NOTES = {
     "volunteer_count": _l("Active registered volunteers."),
 }
 REVIEW_LABELS = {
-    "too_easy": _l("Too easy: over 95% right"),
-    "too_hard": _l("Too hard: under 20% right"),
+    "too_easy": _l("Too easy: nearly everyone answers it right"),
+    "too_hard": _l("Too hard: few answer it right"),
     "low_discrimination": _l("Does not tell who knows"),
 }
 STATUS_LABELS = {
