@@ -173,6 +173,11 @@ def test_a_volunteer_interviews_with_a_personal_link(
     assert audit_entries("interview.hand_in")[0].details["interviewer"] == f"volunteer:{volunteer.id}"
 
     # assigning the volunteer again makes a new link: the old one and what it opened stop working
-    organizer.post(f"/staff/waves/{wave.id}/volunteers", data=data)
+    page = organizer.post(f"/staff/waves/{wave.id}/volunteers", data=data).get_data(as_text=True)
     assert phone.get(f"/interview/waves/{wave.id}/new").status_code == 404
     assert app.test_client().get(link).status_code == 404
+    # and a volunteer who stops volunteering (or is erased) can no longer sign in with the new one
+    (new_link,) = re.findall(r'<code class="link">https?://[^/]+(/interview/key/[^<]+)</code>', page)
+    volunteer.status = "inactive"
+    db.session.commit()
+    assert app.test_client().get(new_link).status_code == 404

@@ -101,6 +101,18 @@ class Interviewer(Model):
         return self.volunteer.shown_name if self.volunteer is not None else ""
 
     @property
+    def may_sign_in_by_link(self) -> bool:
+        """A volunteer's link works while it is the latest and the volunteer is active (an erased
+        or deactivated volunteer's link stops at once)."""
+        volunteer = self.volunteer
+        return (
+            self.revoked_at is None
+            and volunteer is not None
+            and volunteer.status == "active"
+            and volunteer.erased_at is None
+        )
+
+    @property
     def key(self) -> str:
         """What tallies and audit entries call the interviewer: a username, or volunteer:<id>."""
         return self.user.username if self.user is not None else f"volunteer:{self.volunteer_id}"

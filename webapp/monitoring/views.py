@@ -180,7 +180,7 @@ def _volunteer_interviewer() -> Interviewer | None:
     if not isinstance(signed, list) or len(signed) != 2 or not isinstance(signed[0], int):
         return None
     interviewer = db.session.get(Interviewer, signed[0])
-    if interviewer is None or interviewer.revoked_at is not None or interviewer.key_digest != signed[1]:
+    if interviewer is None or not interviewer.may_sign_in_by_link or interviewer.key_digest != signed[1]:
         return None
     return interviewer
 

@@ -209,7 +209,7 @@ def interviewer_by_key(key: str) -> Interviewer:
     interviewer = db.session.execute(
         select(Interviewer).where(Interviewer.key_digest == _key_digest(key or ""))
     ).scalar_one_or_none()
-    if interviewer is None or interviewer.revoked_at is not None or not interviewer.wave.is_open:
+    if interviewer is None or not interviewer.may_sign_in_by_link or not interviewer.wave.is_open:
         raise NotFound()
     return interviewer
 
