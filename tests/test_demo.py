@@ -28,5 +28,8 @@ def test_seed_demo_with_attempts(app: Flask) -> None:
     assert 0.4 < city.awareness.value < 0.95 and city.awareness.target == 0.8
     rates = [f.awareness.value for _, f in children_indicators(get_region("DEMO"), year) if f.awareness.n]
     assert len(rates) == 3 and max(rates) - min(rates) > 0.005  # districts differ
+    # some residents open the survey and never hand it in: active (usage), not reached (education)
+    assert city.usage.count > city.education.count > 0
+    assert "completed monitoring wave in Binjiang District" in result.output
     again = app.test_cli_runner().invoke(args=["seed-demo", "--attempts", "150"])
     assert "already there" in again.output

@@ -61,8 +61,8 @@ def seed_demo_attempts(
     """About ``attempts`` quiz attempts by residents of the demo city over the last twelve months.
 
     Communities differ in how well residents know the material, knowledge improves
-    over the year, some residents retake the survey after reading, and a few surveys
-    are left incomplete. Returns the number of attempts made.
+    over the year, some residents retake the survey after reading, a few surveys are left
+    incomplete and some are opened and never handed in. Returns the number of attempts made.
     """
     rng = random.Random(seed)
     communities = list(
@@ -82,6 +82,11 @@ def seed_demo_attempts(
         when = end - timedelta(days=days_ago, minutes=rng.randrange(600))
         skill = base[community.id] + 0.08 * (365 - days_ago) / 365 + rng.gauss(0, 0.08)
         residents += 1
+        if residents % 7 == 3:
+            # one resident in seven opens the survey and leaves before handing it in: active on
+            # the platform (usage) without being reached by it (education)
+            quizzes.start_draw(library, library.survey, respondent, community, TIMING, now=when)
+            continue
         made += _sitting(
             # one resident in 25 leaves the survey unfinished
             library,
