@@ -192,3 +192,10 @@ def test_targets_api(client: FlaskClient, accounts: dict, bearer) -> None:
         ).status_code
         == 403
     )
+
+
+def test_populations_read_with_thousands_separators(as_user, region) -> None:
+    population = region("DEMO01").population
+    assert population > 10_000
+    page = as_user("organizer").get("/staff/stats?region=DEMO01").get_data(as_text=True)
+    assert f"{population:,}" in page and f"{population}" not in page.replace(f"{population:,}", "")
