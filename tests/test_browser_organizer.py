@@ -44,7 +44,7 @@ def test_organizer_reads_the_district_and_downloads_xlsx(
         expect(awareness).to_contain_text("知晓率")
         expect(awareness).to_contain_text("76.7%")  # (0.9 + 0.8 + 0.6) / 3, pooled
         expect(awareness).to_contain_text("目标 80%")
-        expect(page.locator("svg.chart title")).to_have_text("各月知晓率")
+        expect(page.locator("svg.chart > title")).to_have_text("各月知晓率")
         screenshot(page, "organizer-district")
 
         page.get_by_role("link", name="桂园街道").click()

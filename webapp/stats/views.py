@@ -15,6 +15,7 @@ from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.regions.models import Region
 from webapp.stats import tables
+from webapp.stats.coverage import default_period, periods_with_data, respondents_by_month, too_few
 from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_dashboard, sort_children
 from webapp.stats.items import item_analysis, review_list
 from webapp.stats.labels import (
@@ -26,7 +27,7 @@ from webapp.stats.labels import (
     review_label,
     status_label,
 )
-from webapp.stats.periods import Period, current_period, shown_period
+from webapp.stats.periods import Period, shown_period
 
 bp = Blueprint("stats", __name__, template_folder="templates")
 
@@ -46,6 +47,7 @@ def stats_helpers() -> dict:
         "indicator_note": lambda key: str(INDICATOR_NOTES[key]),
         "channel_label": channel_label,
         "kind_label": kind_label,
+        "too_few": too_few,
     }
 
 
@@ -60,19 +62,20 @@ def chosen_region() -> Region:
     return root or abort(404)
 
 
-def chosen_period() -> tuple[Period, bool]:
-    """The period asked for, and whether the request named a bad one (then this month is shown)."""
-    return shown_period(request.args.get("period"))
-
-
-def period_choices(period: Period) -> list[Period]:
-    return [current_period(kind) for kind in ("month", "quarter", "year", "plan")] + [period.previous()]
+def chosen_period(region: Region) -> tuple[Period, bool]:
+    """The period asked for, and whether the request named a bad one (then this month is shown);
+    asked for none, the latest period with enough responses in the region."""
+    key = request.args.get("period")
+    return shown_period(key) if key else (default_period(region), False)
 
 
 @bp.get("/staff/stats")
 @requires("stats.read")
 def dashboard() -> str:
-    region, (period, bad_period) = chosen_region(), chosen_period()
+    region = chosen_region()
+    counts = respondents_by_month(region)
+    key = request.args.get("period")
+    period, bad_period = shown_period(key) if key else (default_period(region, counts), False)
     sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
     board = recent_dashboard(region, period)
     children = sort_children(board.children, sort, current_lang())
@@ -82,7 +85,8 @@ def dashboard() -> str:
         children=children,
         sort=sort,
         bad_period=bad_period,
-        choices=period_choices(period),
+        defaulted="period" not in request.args,
+        picker=periods_with_data(region, counts),
         in_scope=lambda r: region_in_scope(current_user, r),
     )
 
@@ -90,7 +94,8 @@ def dashboard() -> str:
 @bp.get("/staff/stats/questions")
 @requires("stats.read")
 def questions() -> str:
-    region, (period, bad_period) = chosen_region(), chosen_period()
+    region = chosen_region()
+    period, bad_period = chosen_period(region)
     library = current_app.extensions["library"]
     return render_template(
         "stats/questions.html",
@@ -106,7 +111,8 @@ def questions() -> str:
 @requires("stats.read")
 def review_csv() -> Response:
     """The questions the item analysis marks for review, for `flask content check --review`."""
-    region, (period, _bad) = chosen_region(), chosen_period()
+    region = chosen_region()
+    period, _bad = chosen_period(region)
     headers, rows = review_list(region, period, current_app.extensions["library"])
     record(
         current_user, "stats.export", region, details={"period": period.key, "format": "review"}, row_count=len(rows)
@@ -119,7 +125,8 @@ def review_csv() -> Response:
 def export(fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
-    region, (period, _bad) = chosen_region(), chosen_period()
+    region = chosen_region()
+    period, _bad = chosen_period(region)
     board = recent_dashboard(region, period)
     headers, rows = tables.children_table(board, current_lang())
     record(current_user, "stats.export", region, details={"period": period.key, "format": fmt}, row_count=len(rows))
@@ -129,7 +136,8 @@ def export(fmt: str) -> Response:
 @bp.get("/staff/stats/report")
 @requires("stats.read")
 def report() -> str:
-    region, (period, bad_period) = chosen_region(), chosen_period()
+    region = chosen_region()
+    period, bad_period = chosen_period(region)
     board = recent_dashboard(region, period)
     return render_template(
         "stats/report.html",
