@@ -65,3 +65,32 @@ def test_organizer_reads_the_district_and_downloads_xlsx(
         assert rows[0][0] == "编码" and len(rows) == 6
         guiyuan = next(row for row in rows if row[0] == "DEMO0101")
         assert guiyuan[3] == 2 and guiyuan[4] == pytest.approx(0.85)
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (1366, 768)])
+def test_the_desk_uses_a_wide_screen_without_wrapping_columns(
+    chromium: Browser | None, live_server: str, hand_in_survey, make_account, width: int, height: int
+) -> None:
+    make_account("district", "organizer", "DEMO01")
+    for community in ("DEMO010101", "DEMO010203", "DEMO010301"):
+        hand_in_survey(community, 7, utcnow() - timedelta(minutes=30))
+    desk = {"viewport": {"width": width, "height": height}, "is_mobile": False, "has_touch": False}
+    with phone(chromium, live_server, **desk) as page:
+        page.goto("/login")
+        page.get_by_label("用户名").fill("district")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto("/staff/stats?region=DEMO01")
+        assert page.evaluate("document.documentElement.scrollWidth") == width  # nothing overflows
+        main = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+        assert main > 0.9 * width  # the desk uses the screen, not a 790-pixel column
+        tops = page.evaluate("[...document.querySelectorAll('.figures .figure')].map(e => e.offsetTop)")
+        assert len(set(tops)) == 1  # the headline figures in one row
+        ranking, trend = (page.locator(f".desk-{part}").bounding_box() for part in ("ranking", "trend"))
+        assert ranking and trend and trend["x"] > ranking["x"] + ranking["width"] - 1  # side by side
+        narrow = page.evaluate(
+            "[...document.querySelectorAll('.desk-ranking th, .desk-ranking td')]"
+            ".filter(e => e.getBoundingClientRect().width < 3 * parseFloat(getComputedStyle(e).fontSize)).length"
+        )
+        assert narrow == 0  # no column squeezed to a character or two
+        screenshot(page, f"desk-{width}")

@@ -41,7 +41,7 @@ def default_period(region: Region, counts: dict[str, int] | None = None) -> Peri
     for period in (this_month, last_month):
         if counts.get(period.key, 0) >= ENOUGH:
             return period
-    if sum(n for month, n in counts.items() if month.startswith(year_to_date.key)) >= ENOUGH:
+    if respondents_in(year_to_date, counts) >= ENOUGH:
         return year_to_date
     enough = sorted((m for m, n in counts.items() if n >= ENOUGH and m <= this_month.key), reverse=True)
     return parse_period(enough[0]) if enough else this_month
@@ -60,6 +60,13 @@ def periods_with_data(region: Region, counts: dict[str, int] | None = None) -> d
             if period not in choices[kind]:
                 choices[kind].append(period)
     return choices
+
+
+def respondents_in(period: Period, counts: dict[str, int]) -> int:
+    """Respondents of ``counts`` in the months of ``period`` (a person in two months counts twice:
+    enough to judge whether a period is worth opening on, not a figure to show)."""
+    months = set(period.months)
+    return sum(n for month, n in counts.items() if month in months)
 
 
 def too_few(n: int) -> bool:

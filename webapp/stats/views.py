@@ -15,7 +15,14 @@ from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.regions.models import Region
 from webapp.stats import tables
-from webapp.stats.coverage import default_period, periods_with_data, respondents_by_month, too_few
+from webapp.stats.coverage import (
+    ENOUGH,
+    default_period,
+    periods_with_data,
+    respondents_by_month,
+    respondents_in,
+    too_few,
+)
 from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_dashboard, sort_children
 from webapp.stats.items import item_analysis, review_list
 from webapp.stats.labels import (
@@ -86,6 +93,7 @@ def dashboard() -> str:
         sort=sort,
         bad_period=bad_period,
         defaulted="period" not in request.args,
+        enough=respondents_in(period, counts) >= ENOUGH,
         picker=periods_with_data(region, counts),
         in_scope=lambda r: region_in_scope(current_user, r),
     )
