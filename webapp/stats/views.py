@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,6 +17,7 @@ from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.regions.models import Region
 from webapp.stats import tables
+from webapp.stats.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from webapp.stats.coverage import (
     ENOUGH,
     default_period,
@@ -139,6 +142,33 @@ def export(fmt: str) -> Response:
     headers, rows = tables.children_table(board, current_lang())
     record(current_user, "stats.export", region, details={"period": period.key, "format": fmt}, row_count=len(rows))
     return table_response(fmt, f"indicators-{region.code}-{period.key}", headers, rows)
+
+
+@bp.get("/staff/stats/bulletin.<any(pdf, docx):fmt>")
+@requires("stats.read")
+def bulletin(fmt: str) -> Response:
+    """The bulletin (通报) as a PDF to send or a Word document to edit; audited as an export."""
+    region = chosen_region()
+    period, _bad = chosen_period(region)
+    board = recent_dashboard(region, period)
+    content = build_bulletin(board, current_lang())
+    record(
+        current_user,
+        "stats.export",
+        region,
+        details={"period": period.key, "format": fmt},
+        row_count=len(content.ranking),
+    )
+    body, mimetype = (
+        (bulletin_pdf(board, content), "application/pdf")
+        if fmt == "pdf"
+        else (bulletin_docx(content), "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    )
+    response = Response(body, mimetype=mimetype)
+    name = quote(f"bulletin-{region.code}-{period.key}.{fmt}")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/staff/stats/report")
