@@ -94,3 +94,22 @@ def test_the_desk_uses_a_wide_screen_without_wrapping_columns(
         )
         assert narrow == 0  # no column squeezed to a character or two
         screenshot(page, f"desk-{width}")
+
+
+def test_the_big_screen_fills_a_1920_screen_without_scrolling(
+    chromium: Browser | None, live_server: str, hand_in_survey, make_account
+) -> None:
+    make_account("district", "organizer", "DEMO01")
+    hand_in_survey("DEMO010101", 8, utcnow() - timedelta(minutes=30))
+    desk = {"viewport": {"width": 1920, "height": 1080}, "is_mobile": False, "has_touch": False}
+    with phone(chromium, live_server, **desk) as page:
+        page.goto("/login")
+        page.get_by_label("用户名").fill("district")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.goto("/staff/stats/screen?region=DEMO01&refresh=300")
+        size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+        assert size == [1920, 1080]  # one screen: nothing to scroll in a meeting room
+        expect(page.locator("nav.main-nav")).to_be_hidden()
+        expect(page.locator(".screen-card").first).to_contain_text("知晓率")
+        screenshot(page, "big-screen")

@@ -199,3 +199,12 @@ def test_populations_read_with_thousands_separators(as_user, region) -> None:
     assert population > 10_000
     page = as_user("organizer").get("/staff/stats?region=DEMO01").get_data(as_text=True)
     assert f"{population:,}" in page and f"{population}" not in page.replace(f"{population:,}", "")
+
+
+def test_the_big_screen_reloads_within_bounds_and_stays_in_scope(as_user) -> None:
+    organizer = as_user("organizer")
+    page = organizer.get("/staff/stats/screen?region=DEMO01&refresh=5").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="30">' in page  # never faster than every 30 s
+    assert 'class="big-screen"' in page and "按知晓率排名" in page and "近 12 个月趋势" in page
+    assert "http-equiv" not in organizer.get("/staff/stats/screen?region=DEMO01").get_data(as_text=True)
+    assert organizer.get("/staff/stats/screen?region=DEMO02").status_code == 404

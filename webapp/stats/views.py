@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.i18n import current_lang
 from webapp.regions.models import Region
 from webapp.stats import tables
-from webapp.stats.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
+from webapp.stats.bulletin import build_bulletin, bulletin_docx, bulletin_pdf, ranked
 from webapp.stats.coverage import (
     ENOUGH,
     default_period,
@@ -169,6 +169,23 @@ def bulletin(fmt: str) -> Response:
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+#: the big screen may reload itself, at most this often and at least this rarely (seconds)
+SCREEN_REFRESH = (30, 3600)
+
+
+@bp.get("/staff/stats/screen")
+@requires("stats.read")
+def screen() -> str:
+    """The big screen (大屏) for a meeting room: dark, large type, the region's headline figures
+    against targets, the ranking, the trend and the weakest questions; ``refresh`` reloads it."""
+    region = chosen_region()
+    period, _bad = chosen_period(region)
+    board = recent_dashboard(region, period)
+    raw = request.args.get("refresh", "")
+    refresh = min(max(int(raw), SCREEN_REFRESH[0]), SCREEN_REFRESH[1]) if raw.isdigit() and len(raw) < 6 else None
+    return render_template("stats/screen.html", board=board, ranking=ranked(board.children), refresh=refresh)
 
 
 @bp.get("/staff/stats/report")
