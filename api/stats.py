@@ -13,7 +13,9 @@ from api.timestamps import DateTime
 from webapp.accounts.permissions import find_region
 from webapp.regions.models import Region
 from webapp.stats import targets as target_service
+from webapp.stats.bulletin import ranked
 from webapp.stats.dashboard import recent_dashboard, trend
+from webapp.stats.figures import change
 from webapp.stats.items import item_analysis
 from webapp.stats.periods import Period, requested_period
 
@@ -93,6 +95,17 @@ class MonitoringSchema(Schema):
     deff = fields.Float(allow_none=True, metadata={"description": "design effect"})
 
 
+class ChangeSchema(Schema):
+    difference = fields.Float(required=True, metadata={"description": "this period's value minus last year's"})
+    beyond_noise = fields.Boolean(required=True, metadata={"description": "beyond both 95% intervals combined"})
+
+
+class RankSchema(Schema):
+    rank = fields.Integer(required=True)
+    region = fields.String(required=True)
+    awareness = fields.Float(allow_none=True)
+
+
 class RegionStatsSchema(Schema):
     region = fields.Nested(RegionRefSchema, required=True)
     period = fields.String(required=True)
@@ -114,6 +127,18 @@ class RegionStatsSchema(Schema):
     volunteers = fields.Nested(VolunteerFiguresSchema, required=True)
     activities = fields.List(fields.Nested(ActivityCountSchema), required=True)
     children = fields.List(fields.Nested(ChildSchema), required=True)
+    year_earlier = fields.Nested(
+        IndicatorsSchema, required=True, metadata={"description": "the same figures for the same period a year earlier"}
+    )
+    changes = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ChangeSchema),
+        required=True,
+        metadata={"description": "per indicator with a value in both years: the change on a year earlier"},
+    )
+    ranking = fields.List(
+        fields.Nested(RankSchema), required=True, metadata={"description": "children by awareness rate, best first"}
+    )
     computed_at = DateTime(
         required=True,
         metadata={"description": "when these figures were read; kept up to DASHBOARD_MAX_AGE_SECONDS (60 by default)"},
@@ -178,6 +203,15 @@ class TargetInputSchema(Schema):
     )
 
 
+def _changes(board) -> dict:
+    found = {}
+    for key in ("awareness", "pass_share", "usage", "education"):
+        moved = change(getattr(board.figures, key), getattr(board.year_earlier, key))
+        if moved is not None:
+            found[key] = moved
+    return found
+
+
 def _region_and_period(code: str, args: dict) -> tuple[Region, Period]:
     """The region named, in the caller's scope (else 404), and the period asked for (else this month)."""
     return find_region(api_user(), code), requested_period(args.get("period"))
@@ -203,6 +237,12 @@ def region_stats(args: dict, code: str) -> dict:
             {"channel": c, "kind": k, "activities": n, "participants": p} for (c, k), (n, p) in board.activities.items()
         ],
         "children": [{"region": child, "indicators": figures} for child, figures in board.children],
+        "year_earlier": board.year_earlier,
+        "changes": _changes(board),
+        "ranking": [
+            {"rank": i, "region": child.code, "awareness": figures.awareness.value}
+            for i, (child, figures) in enumerate(ranked(board.children), start=1)
+        ],
         "computed_at": board.computed_at,
     }
 

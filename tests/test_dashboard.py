@@ -208,3 +208,34 @@ def test_the_big_screen_reloads_within_bounds_and_stays_in_scope(as_user) -> Non
     assert 'class="big-screen"' in page and "按知晓率排名" in page and "近 12 个月趋势" in page
     assert "http-equiv" not in organizer.get("/staff/stats/screen?region=DEMO01").get_data(as_text=True)
     assert organizer.get("/staff/stats/screen?region=DEMO02").status_code == 404
+
+
+def test_a_figure_is_compared_with_the_same_period_a_year_earlier(as_user, hand_in_survey) -> None:
+    from datetime import datetime, timedelta
+
+    for i in range(40):
+        hand_in_survey("DEMO010101", 5, datetime(2025, 11, 5) + timedelta(hours=i))
+        hand_in_survey("DEMO010101", 9, datetime(2026, 11, 5) + timedelta(hours=i))
+    page = as_user("organizer").get("/staff/stats?region=DEMO01&period=2026-11").get_data(as_text=True)
+    # 90% against 50%: forty points up, far beyond what forty respondents a year could move by chance
+    assert "比上年同期 +40.0 个百分点" in page and "超出误差范围" in page
+
+
+def test_changes_within_the_noise_say_so() -> None:
+    from webapp.stats.figures import change, mean_score, share
+
+    assert change(share(21, 40), share(20, 40)).beyond_noise is False
+    assert change(share(36, 40), share(20, 40)).beyond_noise is True
+    assert change(mean_score(0, 0, 0), share(1, 2)) is None
+
+
+def test_the_api_gives_the_ranking_and_the_comparison(client, bearer, hand_in_survey) -> None:
+    from datetime import datetime
+
+    hand_in_survey("DEMO010101", 9, datetime(2026, 11, 5))
+    hand_in_survey("DEMO010201", 4, datetime(2026, 11, 5))
+    hand_in_survey("DEMO010101", 6, datetime(2025, 11, 5))
+    body = client.get("/api/v1/stats/regions/DEMO01?period=2026-11", headers=bearer("organizer")).get_json()
+    assert [r["region"] for r in body["ranking"]][:2] == ["DEMO0101", "DEMO0102"]
+    assert body["year_earlier"]["awareness"]["value"] == 0.6
+    assert body["changes"]["awareness"]["difference"] == pytest.approx(0.65 - 0.6)

@@ -63,6 +63,8 @@ class Dashboard:
     weakest: list[ItemStats]
     #: the latest monitoring wave's estimate covering the region and period: what targets are checked against
     monitoring: MonitoringFigure | None
+    #: the same figures for the same period a year earlier, to compare with
+    year_earlier: Indicators
     #: when the figures were read (UTC)
     computed_at: datetime
 
@@ -149,13 +151,18 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         lagging=[(RegionView.of(c), figures, gap) for c, figures, gap in lagging(communities, per_community, period)],
         weakest=weakest_points(region, period, library),
         monitoring=_monitoring(region, period),
+        year_earlier=region_indicators(region, period.year_earlier()),
         computed_at=utcnow(),
     )
 
 
+#: bumped whenever the Dashboard's fields change, so a copy kept by the release before is not revived
+SNAPSHOT_SHAPE = 2
+
+
 def snapshot_key(region: Region, period: Period, library: Library) -> str:
     # new content may drop a question a kept list of weakest points names
-    return f"{region.id}:{period.key}:{library.catalog.version}"
+    return f"{region.id}:{period.key}:{library.catalog.version}:{SNAPSHOT_SHAPE}"
 
 
 def recent_dashboard(region: Region, period: Period) -> Dashboard:

@@ -71,3 +71,24 @@ def ratio(count: float, population: int | None) -> Figure:
     if not population:
         return Figure(None, 0, None, None, count)
     return share(min(count, population), population)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against the same figure a year earlier: the difference, and whether it is beyond
+    the noise of the two (their 95% intervals combined as independent samples)."""
+
+    difference: float
+    beyond_noise: bool
+
+
+def change(now: Figure, before: Figure) -> Change | None:
+    """None when either figure has no value or no interval to judge the noise by."""
+    if now.value is None or now.low is None or now.high is None:
+        return None
+    if before.value is None or before.low is None or before.high is None:
+        return None
+    se_now = (now.high - now.low) / (2 * Z95)
+    se_before = (before.high - before.low) / (2 * Z95)
+    difference = now.value - before.value
+    return Change(difference, abs(difference) > Z95 * math.sqrt(se_now**2 + se_before**2))

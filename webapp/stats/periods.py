@@ -71,6 +71,13 @@ class Period:
             before = date(year - 1, 1, 1)
         return period_of(before, self.kind)
 
+    def year_earlier(self) -> Period:
+        """The same period a year before (2026-11 → 2025-11, 2026Q4 → 2025Q4); a plan period's
+        comparison is the plan before it."""
+        if self.kind == "plan":
+            return self.previous()
+        return period_of(date(int(self.first_month[:4]) - 1, int(self.first_month[5:]), 1), self.kind)
+
 
 def scope_key(month: str, scope: str) -> str:
     """The key of the ``scope`` period containing ``month`` ("2026-11", "quarter" → "2026Q4")."""

@@ -27,6 +27,7 @@ from webapp.stats.coverage import (
     too_few,
 )
 from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_dashboard, sort_children
+from webapp.stats.figures import change
 from webapp.stats.items import item_analysis, review_list
 from webapp.stats.labels import (
     INDICATOR_LABELS,
@@ -58,6 +59,7 @@ def stats_helpers() -> dict:
         "channel_label": channel_label,
         "kind_label": kind_label,
         "too_few": too_few,
+        "change": change,
     }
 
 
