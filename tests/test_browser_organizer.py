@@ -47,9 +47,9 @@ def test_organizer_reads_the_district_and_downloads_xlsx(
         expect(page.locator("svg.chart > title")).to_have_text("各月知晓率")
         screenshot(page, "organizer-district")
 
-        page.get_by_role("link", name="桂园街道").click()
+        page.get_by_role("link", name="桂园街道", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("桂园街道")
-        page.get_by_role("link", name="翠竹社区").click()
+        page.get_by_role("link", name="翠竹社区", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("翠竹社区")
         expect(page.locator(".figure").first).to_contain_text("85.0%")
         expect(page.locator(".crumbs")).to_contain_text("滨江区")

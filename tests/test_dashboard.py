@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -239,3 +240,19 @@ def test_the_api_gives_the_ranking_and_the_comparison(client, bearer, hand_in_su
     assert [r["region"] for r in body["ranking"]][:2] == ["DEMO0101", "DEMO0102"]
     assert body["year_earlier"]["awareness"]["value"] == 0.6
     assert body["changes"]["awareness"]["difference"] == pytest.approx(0.65 - 0.6)
+
+
+def test_the_tile_map_labels_each_area_with_its_status_in_words(as_user, hand_in_survey) -> None:
+    from datetime import datetime
+
+    from webapp.regions.service import get_region as region_of
+    from webapp.stats.targets import seed_demo_targets
+
+    seed_demo_targets(region_of("DEMO"))
+    hand_in_survey("DEMO010101", 9, datetime(2026, 11, 5))
+    page = as_user("organizer").get("/staff/stats?region=DEMO01&period=2026-11").get_data(as_text=True)
+    tiles = re.findall(
+        r'<li class="tile-area status-([a-z_]+)">.*?<span class="tile-status">([^<]+)</span>', page, re.S
+    )
+    assert len(tiles) == 5  # one tile per street of the district
+    assert ("unclear", "尚不能确定") in tiles and ("no_data", "暂无数据") in tiles  # colour and words agree
