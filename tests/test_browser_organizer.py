@@ -56,7 +56,7 @@ def test_organizer_reads_the_district_and_downloads_xlsx(
 
         page.goto("/staff/stats?region=DEMO01")
         with page.expect_download() as download_info:
-            page.get_by_role("link", name="导出 XLSX").click()
+            page.get_by_role("link", name="导出 XLSX", exact=True).click()
         download = download_info.value
         assert download.suggested_filename.startswith("indicators-DEMO01-") and download.suggested_filename.endswith(
             ".xlsx"

@@ -256,3 +256,29 @@ def test_the_tile_map_labels_each_area_with_its_status_in_words(as_user, hand_in
     )
     assert len(tiles) == 5  # one tile per street of the district
     assert ("unclear", "尚不能确定") in tiles and ("no_data", "暂无数据") in tiles  # colour and words agree
+
+
+def test_exports_have_the_rows_order_and_figures_the_desk_shows(as_user, hand_in_survey) -> None:
+    from datetime import datetime
+
+    from tests.helpers import read_csv, read_xlsx
+
+    for community, correct in (("DEMO010101", 9), ("DEMO010201", 4), ("DEMO010301", 7), ("DEMO010301", 6)):
+        hand_in_survey(community, correct, datetime(2026, 11, 5))
+    organizer = as_user("organizer")
+    page = organizer.get("/staff/stats?region=DEMO01&period=2026-11&sort=awareness").get_data(as_text=True)
+    ranking = page[page.index('id="children"') : page.index("</table>", page.index('id="children"'))]
+    shown = re.findall(
+        r'<th scope="row"><a class="tap" href="[^"]+">([^<]+)</a></th>\s*<td>(\d+)</td>\s*<td>([^ <]+)', ranking
+    )
+    assert len(shown) == 5 and shown[0][2] == "40.0%"  # the weakest first, as the desk sorts
+    csv = read_csv(organizer.get("/staff/stats/export.csv?region=DEMO01&period=2026-11&sort=awareness").data)
+    xlsx = read_xlsx(organizer.get("/staff/stats/export.xlsx?region=DEMO01&period=2026-11&sort=awareness").data)
+    for header, *rows in (csv, xlsx):
+        name, n, rate = header.index("区域"), header.index("受访人数"), header.index("知晓率")
+        exported = [
+            (str(r[name]), str(r[n]), "—" if r[rate] in (None, "") else f"{float(r[rate]) * 100:.1f}%") for r in rows
+        ]
+        assert exported == shown
+    trend = read_csv(organizer.get("/staff/stats/export.csv?region=DEMO01&period=2026-11&table=trend").data)
+    assert trend[-1][:2] == ["2026-11", "4"]

@@ -106,10 +106,12 @@ def lagging(
     ]
 
 
-def sort_children(children: list[tuple[Region, Indicators]], key: str, lang: str) -> list[tuple[Region, Indicators]]:
-    def value(row: tuple[Region, Indicators]):
+def sort_children(
+    children: list[tuple[RegionView, Indicators]], key: str | None, lang: str
+) -> list[tuple[RegionView, Indicators]]:
+    def value(row: tuple[RegionView, Indicators]):
         region, figures = row
-        if key == "name":
+        if key is None or key == "name":
             return (0, region.name(lang))
         if key == "respondents":
             return (0, -figures.awareness.n)

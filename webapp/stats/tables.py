@@ -14,8 +14,9 @@ def _share(figure: Figure) -> list:
     return [*rounded, figure.target, status_label(figure.status)]
 
 
-def children_table(board: Dashboard, lang: str) -> tuple[list[str], list[list]]:
-    """One row per child region (or the region itself when it has none)."""
+def children_table(board: Dashboard, lang: str, children: list | None = None) -> tuple[list[str], list[list]]:
+    """One row per child region (or the region itself when it has none), in the order of
+    ``children`` when given: the order the desk shows them in."""
     headers = [
         _("Code"),
         _("Region"),
@@ -39,7 +40,7 @@ def children_table(board: Dashboard, lang: str) -> tuple[list[str], list[list]]:
         _("Period"),
     ]
     rows = []
-    for region, figures in board.children or [(board.region, board.figures)]:
+    for region, figures in (board.children if children is None else children) or [(board.region, board.figures)]:
         rows.append(
             [
                 region.code,
@@ -61,3 +62,30 @@ def children_table(board: Dashboard, lang: str) -> tuple[list[str], list[list]]:
             ]
         )
     return headers, rows
+
+
+def trend_table(board: Dashboard) -> tuple[list[str], list[list]]:
+    """The twelve-month trend as the desk's "trend as a table" shows it."""
+    headers = [_("Month"), _("Respondents"), _("Awareness rate"), _("Usage rate")]
+    rows = [[month, aware.n, _rounded(aware.value), _rounded(usage.value)] for month, aware, usage in board.trend]
+    return headers, rows
+
+
+def topics_table(board: Dashboard, topics: dict) -> tuple[list[str], list[list]]:
+    """Accuracy by topic, in the desk's order (the taxonomy's)."""
+    headers = [_("Topic"), _("Answers"), _("Correct")]
+    rows = []
+    for slug, tag in topics.items():
+        figure = board.topics.get(slug)
+        rows.append([tag.name(_lang()), figure.n if figure else 0, _rounded(figure.value) if figure else None])
+    return headers, rows
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _lang() -> str:
+    from webapp.i18n import current_lang
+
+    return current_lang()

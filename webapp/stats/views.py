@@ -136,14 +136,26 @@ def review_csv() -> Response:
 @bp.get("/staff/stats/export.<fmt>")
 @requires("stats.read")
 def export(fmt: str) -> Response:
+    """A table of the desk as shown: the areas (in the order chosen by ``sort``), the trend or the topics."""
     if fmt not in FORMATS:
         abort(404)
     region = chosen_region()
     period, _bad = chosen_period(region)
     board = recent_dashboard(region, period)
-    headers, rows = tables.children_table(board, current_lang())
-    record(current_user, "stats.export", region, details={"period": period.key, "format": fmt}, row_count=len(rows))
-    return table_response(fmt, f"indicators-{region.code}-{period.key}", headers, rows)
+    table = request.args.get("table", "children")
+    if table == "trend":
+        headers, rows = tables.trend_table(board)
+    elif table == "topics":
+        headers, rows = tables.topics_table(board, current_app.extensions["library"].catalog.taxonomy.topics)
+    else:
+        table = "children"
+        sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
+        ordered = sort_children(board.children, sort, current_lang())
+        headers, rows = tables.children_table(board, current_lang(), ordered)
+    details = {"period": period.key, "format": fmt, "table": table}
+    record(current_user, "stats.export", region, details=details, row_count=len(rows))
+    name = "indicators" if table == "children" else table
+    return table_response(fmt, f"{name}-{region.code}-{period.key}", headers, rows)
 
 
 @bp.get("/staff/stats/bulletin.<any(pdf, docx):fmt>")
