@@ -282,3 +282,17 @@ def test_exports_have_the_rows_order_and_figures_the_desk_shows(as_user, hand_in
         assert exported == shown
     trend = read_csv(organizer.get("/staff/stats/export.csv?region=DEMO01&period=2026-11&table=trend").data)
     assert trend[-1][:2] == ["2026-11", "4"]
+
+
+def test_the_activities_table_exports_as_shown(as_user, accounts, make_activity) -> None:
+    from tests.factories import ACTIVITY_DAY
+    from tests.helpers import read_csv
+
+    make_activity(accounts["staff"], "DEMO010101", participants=30)
+    make_activity(accounts["staff"], "DEMO010102", participants=12, channel="school", kind="drill")
+    period = f"{ACTIVITY_DAY:%Y-%m}"
+    header, *rows = read_csv(
+        as_user("organizer").get(f"/staff/stats/export.csv?region=DEMO01&period={period}&table=activities").data
+    )
+    assert header == ["宣传渠道", "形式", "活动场次", "参加人数"]
+    assert sorted(rows) == sorted([["进社区", "讲座", "1", "30"], ["进学校", "疏散演练", "1", "12"]])

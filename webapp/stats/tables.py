@@ -81,6 +81,18 @@ def topics_table(board: Dashboard, topics: dict) -> tuple[list[str], list[list]]
     return headers, rows
 
 
+def activities_table(board: Dashboard) -> tuple[list[str], list[list]]:
+    """Activities by channel and kind, in the desk's order."""
+    from webapp.campaigns.labels import channel_label, kind_label
+
+    headers = [_("Channel"), _("Kind"), _("Activities"), _("Participants")]
+    rows = [
+        [channel_label(channel), kind_label(kind), count, people]
+        for (channel, kind), (count, people) in sorted(board.activities.items())
+    ]
+    return headers, rows
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 

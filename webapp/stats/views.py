@@ -147,6 +147,8 @@ def export(fmt: str) -> Response:
         headers, rows = tables.trend_table(board)
     elif table == "topics":
         headers, rows = tables.topics_table(board, current_app.extensions["library"].catalog.taxonomy.topics)
+    elif table == "activities":
+        headers, rows = tables.activities_table(board)
     else:
         table = "children"
         sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
