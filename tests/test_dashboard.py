@@ -296,3 +296,12 @@ def test_the_activities_table_exports_as_shown(as_user, accounts, make_activity)
     )
     assert header == ["宣传渠道", "形式", "活动场次", "参加人数"]
     assert sorted(rows) == sorted([["进社区", "讲座", "1", "30"], ["进学校", "疏散演练", "1", "12"]])
+
+
+def test_areas_rank_by_their_active_volunteers(as_user, make_volunteer) -> None:
+    for i, community in enumerate(("DEMO010201", "DEMO010202", "DEMO010101")):
+        make_volunteer(community=community, phone=f"1390013{i:04d}", status="active")
+    page = as_user("organizer").get("/staff/stats?region=DEMO01&period=2026-11&sort=volunteers").get_data(as_text=True)
+    ranking = page[page.index('id="children"') : page.index("</table>", page.index('id="children"'))]
+    streets = re.findall(r'<th scope="row"><a class="tap" href="[^"]+">([^<]+)</a></th>', ranking)
+    assert streets[:2] == ["新华街道", "桂园街道"]  # two volunteers in DEMO0102, one in DEMO0101

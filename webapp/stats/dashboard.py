@@ -25,6 +25,7 @@ from webapp.stats.indicators import (
     VolunteerFigures,
     activity_counts,
     children_indicators,
+    children_volunteers,
     community_sums,
     indicators_from,
     leaf_communities,
@@ -42,7 +43,7 @@ from webapp.stats.targets import TargetValue, targets_for, targets_for_many
 
 #: a community needs this many respondents before it can be called lagging
 LAGGING_MIN_RESPONDENTS = 30
-SORT_KEYS = ("name", "awareness", "pass_share", "usage", "education", "respondents")
+SORT_KEYS = ("name", "awareness", "pass_share", "usage", "education", "respondents", "volunteers")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Dashboard:
     weakest: list[ItemStats]
     #: the latest monitoring wave's estimate covering the region and period: what targets are checked against
     monitoring: MonitoringFigure | None
+    #: active volunteers under each child, by the child's id
+    children_volunteers: dict[int, int]
     #: the same figures for the same period a year earlier, to compare with
     year_earlier: Indicators
     #: when the figures were read (UTC)
@@ -107,7 +110,7 @@ def lagging(
 
 
 def sort_children(
-    children: list[tuple[RegionView, Indicators]], key: str | None, lang: str
+    children: list[tuple[RegionView, Indicators]], key: str | None, lang: str, volunteers: dict[int, int] | None = None
 ) -> list[tuple[RegionView, Indicators]]:
     def value(row: tuple[RegionView, Indicators]):
         region, figures = row
@@ -115,6 +118,8 @@ def sort_children(
             return (0, region.name(lang))
         if key == "respondents":
             return (0, -figures.awareness.n)
+        if key == "volunteers":
+            return (0, -(volunteers or {}).get(region.id, 0))
         figure = getattr(figures, key)
         return (figure.value is None, figure.value if figure.value is not None else 0)
 
@@ -154,12 +159,13 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         weakest=weakest_points(region, period, library),
         monitoring=_monitoring(region, period),
         year_earlier=region_indicators(region, period.year_earlier()),
+        children_volunteers=children_volunteers(region, communities) if children else {},
         computed_at=utcnow(),
     )
 
 
 #: bumped whenever the Dashboard's fields change, so a copy kept by the release before is not revived
-SNAPSHOT_SHAPE = 2
+SNAPSHOT_SHAPE = 3
 
 
 def snapshot_key(region: Region, period: Period, library: Library) -> str:

@@ -37,6 +37,7 @@ def children_table(board: Dashboard, lang: str, children: list | None = None) ->
         _("Offline participants"),
         _("Incomplete surveys"),
         _("Surveys too fast to count"),
+        _("Active volunteers"),
         _("Period"),
     ]
     rows = []
@@ -58,6 +59,7 @@ def children_table(board: Dashboard, lang: str, children: list | None = None) ->
                 figures.offline_participants,
                 figures.invalid_surveys,
                 figures.too_fast_surveys,
+                board.children_volunteers.get(region.id, 0) if board.children else None,
                 board.period.key,
             ]
         )

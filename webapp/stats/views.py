@@ -90,7 +90,7 @@ def dashboard() -> str:
     period, bad_period = shown_period(key) if key else (default_period(region, counts), False)
     sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
     board = recent_dashboard(region, period)
-    children = sort_children(board.children, sort, current_lang())
+    children = sort_children(board.children, sort, current_lang(), board.children_volunteers)
     return render_template(
         "stats/dashboard.html",
         board=board,
@@ -152,7 +152,7 @@ def export(fmt: str) -> Response:
     else:
         table = "children"
         sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
-        ordered = sort_children(board.children, sort, current_lang())
+        ordered = sort_children(board.children, sort, current_lang(), board.children_volunteers)
         headers, rows = tables.children_table(board, current_lang(), ordered)
     details = {"period": period.key, "format": fmt, "table": table}
     record(current_user, "stats.export", region, details=details, row_count=len(rows))
