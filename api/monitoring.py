@@ -15,10 +15,10 @@ from marshmallow import Schema, fields, validate
 from api.auth import api_user, requires_token
 from api.docs import errors
 from api.pagination import page_of
-from api.schemas import PageArgsSchema, PageSchema, ServedQuestionSchema, SubmissionSchema, Text
+from api.schemas import PageArgsSchema, PageSchema, ServedQuestionSchema, SubmissionSchema, Text, answer_choices
 from api.timestamps import DateTime
 from quizzes.library import Library
-from quizzes.service import InvalidAnswers, served_questions
+from quizzes.service import served_questions
 from webapp.accounts.permissions import find_region
 from webapp.extensions import db
 from webapp.i18n import current_lang
@@ -28,6 +28,7 @@ from webapp.monitoring.estimates import wave_estimates
 from webapp.monitoring.models import ALLOCATIONS, AREA_TYPES, MODES, WEIGHTING_METHODS, Interview, Wave
 from webapp.monitoring.progress import wave_progress
 from webapp.monitoring.quality import QualityRules
+from webapp.paging import paginate
 from webapp.regions.margins import import_margins, margins_of
 from webapp.regions.models import SEXES
 
@@ -311,10 +312,8 @@ def put_margins(body: dict, code: str) -> dict:
 @errors(401, 403, bearer=True)
 def list_waves(args: dict) -> dict:
     """Waves of regions in your scope, newest first."""
-    found = list(db.session.execute(setup.waves_in_scope(api_user())).scalars())
-    start = (args["page"] - 1) * args["per_page"]
-    items = [_wave(w) for w in found[start : start + args["per_page"]]]
-    return page_of(items, len(found), args["page"], args["per_page"])
+    page = paginate(setup.waves_in_scope(api_user()), args["page"], args["per_page"])
+    return page_of([_wave(w) for w in page.items], page.total, page.number, page.per_page)
 
 
 @blp.post("/waves")
@@ -468,9 +467,8 @@ def list_interviews(args: dict, wave_id: int) -> dict:
     """The wave's interviews with their paradata and flags, oldest first."""
     wave = setup.get_wave(api_user(), wave_id)
     query = db.select(Interview).where(Interview.wave_id == wave.id).order_by(Interview.id)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(query.offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])).scalars()
-    return page_of([_interview(i) for i in rows], total, args["page"], args["per_page"])
+    page = paginate(query, args["page"], args["per_page"])
+    return page_of([_interview(i) for i in page.items], page.total, page.number, page.per_page)
 
 
 @blp.post("/waves/<int:wave_id>/interviews/<int:interview_id>/review")
@@ -539,10 +537,5 @@ def get_interview(interview_id: int) -> dict:
 def hand_in(body: dict, interview_id: int) -> dict:
     """Hand in the answers (option positions as served); scored and flagged on the server."""
     interview = fieldwork.own_interview(api_user(), interview_id)
-    choices: dict[int, list[int]] = {}
-    for answer in body["answers"]:
-        if answer["position"] in choices:
-            raise InvalidAnswers()
-        choices[answer["position"]] = answer["choices"]
-    fieldwork.hand_in(_library(), interview, choices, QualityRules())
+    fieldwork.hand_in(_library(), interview, answer_choices(body), QualityRules())
     return _interview(interview)

@@ -13,6 +13,7 @@ from api.schemas import (
     ResultSchema,
     SubmissionHeaderSchema,
     SubmissionSchema,
+    answer_choices,
 )
 from quizzes import service as quizzes
 from quizzes.models import Draw
@@ -159,12 +160,9 @@ def submit(headers: dict, body: dict, args: dict, draw_id: str):
     the stored result with status 200, so a retry after a dropped connection is safe.
     """
     draw = _own_draw(draw_id, headers)
-    choices: dict[int, list[int]] = {}
-    for answer in body["answers"]:
-        if answer["position"] in choices:
-            raise quizzes.InvalidAnswers()  # the same position twice
-        choices[answer["position"]] = answer["choices"]
-    submission = quizzes.submit_draw(_library(), draw, choices, idempotency_key=headers.get("idempotency_key"))
+    submission = quizzes.submit_draw(
+        _library(), draw, answer_choices(body), idempotency_key=headers.get("idempotency_key")
+    )
     count_submission(submission)
     return json_response(_result_dict(draw, submission, args["lang"]), 201 if submission.created else 200)
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api.timestamps import DateTime
+from quizzes.service import InvalidAnswers
 from webapp.errors import message
 from webapp.i18n import LANG_TAG, current_lang, normalise_lang
 from webapp.regions.models import LEVELS
@@ -233,6 +234,19 @@ class AnswerInputSchema(Schema):
 
 class SubmissionSchema(Schema):
     answers = fields.List(fields.Nested(AnswerInputSchema), required=True, validate=validate.Length(max=100))
+
+
+def answer_choices(body: dict) -> dict[int, list[int]]:
+    """A submission's answers as option positions per question position (a survey's or an interview's).
+
+    :raises InvalidAnswers: the same position twice.
+    """
+    choices: dict[int, list[int]] = {}
+    for answer in body["answers"]:
+        if answer["position"] in choices:
+            raise InvalidAnswers()
+        choices[answer["position"]] = answer["choices"]
+    return choices
 
 
 class FeedbackOptionSchema(Schema):

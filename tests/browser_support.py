@@ -126,6 +126,17 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def sign_in(page: Page, username: str) -> None:
+    """Sign in on the site's form as a person would, and land on the workspace."""
+    from tests.conftest import PASSWORD
+
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(h1(page)).to_have_text("工作台")
+
+
 def h1(page: Page):
     return page.get_by_role("heading", level=1)
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from quizzes.library import load_library
-from tests.browser_support import assert_usable_on_a_phone, h1, phone, screenshot
+from tests.browser_support import assert_usable_on_a_phone, h1, phone, screenshot, sign_in
 from tests.conftest import PASSWORD
 from webapp.accounts.service import create_user
 from webapp.extensions import db
@@ -19,14 +19,6 @@ from webapp.regions.service import get_region
 pytestmark = pytest.mark.browser
 
 BANDS = ("15-29", "30-44", "45-59", "60+")
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(h1(page)).to_have_text("工作台")
 
 
 def answer_every_question(page: Page, interview: Interview) -> None:

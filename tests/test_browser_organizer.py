@@ -10,8 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
-from tests.browser_support import phone, screenshot
-from tests.conftest import PASSWORD
+from tests.browser_support import phone, screenshot, sign_in
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
@@ -32,10 +31,7 @@ def test_organizer_reads_the_district_and_downloads_xlsx(
     db.session.commit()
 
     with phone(chromium, live_server, **DESK) as page:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("district")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "district")
         expect(page.get_by_role("heading", level=1)).to_have_text("工作台")
 
         page.get_by_role("link", name="数据与目标").click()
@@ -76,10 +72,7 @@ def test_the_desk_uses_a_wide_screen_without_wrapping_columns(
         hand_in_survey(community, 7, utcnow() - timedelta(minutes=30))
     desk = {"viewport": {"width": width, "height": height}, "is_mobile": False, "has_touch": False}
     with phone(chromium, live_server, **desk) as page:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("district")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "district")
         page.goto("/staff/stats?region=DEMO01")
         assert page.evaluate("document.documentElement.scrollWidth") == width  # nothing overflows
         main = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
@@ -103,10 +96,7 @@ def test_the_big_screen_fills_a_1920_screen_without_scrolling(
     hand_in_survey("DEMO010101", 8, utcnow() - timedelta(minutes=30))
     desk = {"viewport": {"width": 1920, "height": 1080}, "is_mobile": False, "has_touch": False}
     with phone(chromium, live_server, **desk) as page:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("district")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "district")
         page.goto("/staff/stats/screen?region=DEMO01&refresh=300")
         size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
         assert size == [1920, 1080]  # one screen: nothing to scroll in a meeting room

@@ -10,7 +10,7 @@ import pypdf
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser_support import phone
+from tests.browser_support import phone, sign_in
 from tests.conftest import COMMUNITY, PASSWORD
 from webapp.accounts.service import create_user
 from webapp.clock import utcnow
@@ -40,10 +40,7 @@ def test_the_report_and_a_poster_print_what_they_should(
         hand_in_survey(community, correct, when)
     db.session.commit()
     with phone(chromium, live_server, **DESK) as page:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("binjiang")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "binjiang")
         text, _pages = printed(page, f"/staff/stats/report?region=DEMO01&period={when:%Y-%m}")
         assert "消防安全宣传教育工作报告" in text
         assert "76.7%" in text  # the headline awareness rate

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
-from tests.browser_support import assert_usable_on_a_phone, h1, phone, screenshot
+from tests.browser_support import assert_usable_on_a_phone, h1, phone, screenshot, sign_in
 from tests.conftest import COMMUNITY, PASSWORD
 from webapp.accounts.service import create_user
 from webapp.audit.models import AuditEntry
@@ -49,10 +49,7 @@ def test_staff_register_review_and_print_a_poster_on_a_phone(chromium: Browser |
 
     with phone(chromium, live_server) as page:
         # signs in and opens the volunteers from the workspace
-        page.goto("/login")
-        page.get_by_label("用户名").fill("guiyuan")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "guiyuan")
         expect(h1(page)).to_have_text("工作台")
         page.locator("a.tile").get_by_text("志愿者", exact=True).click()
         expect(h1(page)).to_have_text("志愿者")
@@ -164,10 +161,7 @@ def test_a_printed_page_keeps_its_content_and_a_poster_prints_alone(chromium: Br
     create_user("guiyuan", "桂园街道王芳", PASSWORD, "staff", get_region("DEMO0101"))
     db.session.commit()
     with phone(chromium, live_server) as page:
-        page.goto("/login")
-        page.get_by_label("用户名").fill("guiyuan")
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        sign_in(page, "guiyuan")
         for path, heading in (("/staff", "工作台"), ("/staff/volunteers", "志愿者")):
             page.goto(path)
             page.emulate_media(media="print")

@@ -262,13 +262,13 @@ def done(interview_id: int) -> str:
 # --- online by invitation ------------------------------------------------------------
 
 
-def _invitation_limit() -> str:
-    return "20 per hour"
+#: guessing invitation codes from one address is slowed to this
+INVITATION_LIMIT = "20 per hour"
 
 
 @bp.route("/invited", methods=["GET", "POST"])
 @public
-@limiter.limit(_invitation_limit, methods=["POST"])
+@limiter.limit(INVITATION_LIMIT, methods=["POST"])
 def invited() -> Response | str:
     """A sampled person types or scans the code on their invitation, says who they are, and answers."""
     code = (request.values.get("code") or "").strip()[:20]

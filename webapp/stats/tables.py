@@ -73,13 +73,13 @@ def trend_table(board: Dashboard) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
-def topics_table(board: Dashboard, topics: dict) -> tuple[list[str], list[list]]:
+def topics_table(board: Dashboard, topics: dict, lang: str) -> tuple[list[str], list[list]]:
     """Accuracy by topic, in the desk's order (the taxonomy's)."""
     headers = [_("Topic"), _("Answers"), _("Correct")]
     rows = []
     for slug, tag in topics.items():
         figure = board.topics.get(slug)
-        rows.append([tag.name(_lang()), figure.n if figure else 0, _rounded(figure.value) if figure else None])
+        rows.append([tag.name(lang), figure.n if figure else 0, _rounded(figure.value) if figure else None])
     return headers, rows
 
 
@@ -97,9 +97,3 @@ def activities_table(board: Dashboard) -> tuple[list[str], list[list]]:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-def _lang() -> str:
-    from webapp.i18n import current_lang
-
-    return current_lang()

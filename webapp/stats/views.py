@@ -146,7 +146,8 @@ def export(fmt: str) -> Response:
     if table == "trend":
         headers, rows = tables.trend_table(board)
     elif table == "topics":
-        headers, rows = tables.topics_table(board, current_app.extensions["library"].catalog.taxonomy.topics)
+        topics = current_app.extensions["library"].catalog.taxonomy.topics
+        headers, rows = tables.topics_table(board, topics, current_lang())
     elif table == "activities":
         headers, rows = tables.activities_table(board)
     else:
