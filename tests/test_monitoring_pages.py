@@ -128,6 +128,7 @@ def test_an_invited_person_answers_once(as_user, margins, client: FlaskClient, l
     token = form_data(client, "/invited")["csrf_token"]
     asked = client.post("/invited", data={"csrf_token": token, "code": codes[0]})
     assert asked.status_code == 200 and "60+" in asked.get_data(as_text=True)
+    assert "不是有效的选择" not in asked.get_data(as_text=True)  # nothing called wrong before it is answered
     started = client.post(
         "/invited",
         data={"csrf_token": token, "code": codes[0], "age_band": "30-44", "sex": "male", "area_type": "urban"},

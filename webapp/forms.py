@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectChoice, StringField, TextAreaField
+from wtforms import Field, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.errors import message
 from webapp.text import CONTROL_CHARACTERS, has_control_characters, without_control_characters
@@ -53,3 +54,10 @@ class Form(FlaskForm):
             if isinstance(field, StringField) and not isinstance(field, CSRFTokenField):
                 _guard_text(field)
             return field
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: easier on a phone than a multiple select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

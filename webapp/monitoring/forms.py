@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.forms import Form, select_choices
+from webapp.forms import Form, MultiCheckboxField, select_choices
 from webapp.monitoring.labels import ALLOCATION_LABELS, AREA_LABELS, METHOD_LABELS, MODE_LABELS, SEX_LABELS
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class WaveForm(Form):
@@ -24,7 +18,7 @@ class WaveForm(Form):
     target_size = IntegerField(_l("Sample size (completed interviews)"), validators=[InputRequired()])
     allocation = RadioField(_l("Allocation over communities"), choices=select_choices(ALLOCATION_LABELS.items()))
     chosen = TextAreaField(_l("Communities and interviews (for a chosen allocation)"), validators=[Optional()])
-    modes = CheckboxesField(_l("Interview modes"), choices=select_choices(MODE_LABELS.items()))
+    modes = MultiCheckboxField(_l("Interview modes"), choices=select_choices(MODE_LABELS.items()))
     method = RadioField(
         _l("Weighting"), choices=select_choices(METHOD_LABELS.items()), default="rake", validators=[Optional()]
     )

@@ -272,12 +272,14 @@ INVITATION_LIMIT = "20 per hour"
 def invited() -> Response | str:
     """A sampled person types or scans the code on their invitation, says who they are, and answers."""
     code = (request.values.get("code") or "").strip()[:20]
-    form = InvitedForm()
     invitation = fieldwork.find_invitation(code) if code else None
     if invitation is None:
         return render_template("monitoring/invited.html", form=None, code="")
+    # with the code alone, ask who they are without calling questions not yet seen wrong
+    answered = "area_type" in request.form
+    form = InvitedForm() if answered else InvitedForm(formdata=None)
     _respondent_choices(form, invitation.wave.region)
-    if not form.validate_on_submit():
+    if not answered or not form.validate_on_submit():
         return render_template("monitoring/invited.html", form=form, code=code)
     person = fieldwork.Respondent(form.age_band.data, form.sex.data, form.area_type.data, "online")
     interview = fieldwork.start_invited(library(), code, person)

@@ -17,27 +17,18 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.errors import MESSAGES
-from webapp.forms import Form, select_choices
+from webapp.forms import Form, MultiCheckboxField, select_choices
 from webapp.text import is_whole_number
 from webapp.volunteers.labels import AVAILABILITY_LABELS, GENDER_LABELS, LANGUAGE_LABELS, SKILL_LABELS
 from webapp.volunteers.validation import MAX_COURSE, MAX_GUARDIAN_NAME, MAX_NAME, MAX_NOTES, MAX_TEAM_NAME
 
 NONE_CHOSEN = [("", "—")]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes: easier on a phone than a multiple select."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LocalDateField(DateField):
