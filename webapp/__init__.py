@@ -84,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "savepoint", _begin_before_savepoint)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -99,6 +100,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_before_savepoint(connection: Any, _name: Any) -> None:
+    # Python's sqlite3 opens a transaction only before a write: a SAVEPOINT issued before one
+    # is a transaction of its own, and releasing it commits, so a later rollback of the request
+    # or command would leave the savepoint's rows behind. Opened here, the savepoint nests.
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
 
 
 def _keep_rollups() -> None:

@@ -92,12 +92,52 @@ def purge_command(dry_run: bool) -> None:
 
 @regions_cli.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--outlines",
+    "outlines_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A GeoJSON FeatureCollection of the regions' boundaries (see `flask regions outlines`).",
+)
 @refusals_exit
-def import_regions_command(csv_file: Path) -> None:
-    """Import regions from CSV_FILE (columns: code,parent_code,level,name_zh,name_en,population)."""
+def import_regions_command(csv_file: Path, outlines_file: Path | None) -> None:
+    """Import regions from CSV_FILE (columns: code,parent_code,level,name_zh,name_en,population).
+
+    With --outlines, their boundaries too, in the same all-or-nothing import.
+    """
     with transaction():
         count = regions.import_regions_file(csv_file)
+        outlined = _import_outlines(outlines_file) if outlines_file else None
     click.echo(f"imported {count} regions")
+    if outlined is not None:
+        _report_outlines(*outlined)
+
+
+@regions_cli.command("outlines")
+@click.argument("geojson_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@refusals_exit
+def import_outlines_command(geojson_file: Path) -> None:
+    """Import region boundaries from GEOJSON_FILE, a GeoJSON FeatureCollection.
+
+    Each feature names its region by the "code" property and holds a Polygon or MultiPolygon in
+    longitude and latitude. The import replaces the outlines of the regions it names, all or
+    nothing. The desk draws a region's children as a map once every child has an outline.
+    """
+    with transaction():
+        outlined = _import_outlines(geojson_file)
+    _report_outlines(*outlined)
+
+
+def _import_outlines(path: Path) -> tuple[int, list[str]]:
+    from webapp.regions.outlines import import_outlines_file, regions_left_as_tiles
+
+    codes = import_outlines_file(path)
+    return len(codes), regions_left_as_tiles(codes)
+
+
+def _report_outlines(count: int, left_as_tiles: list[str]) -> None:
+    click.echo(f"imported {count} region outlines")
+    for code in left_as_tiles:
+        click.echo(f"warning: some regions under {code} have no outline; {code} is still drawn as tiles", err=True)
 
 
 @regions_cli.command("margins")
@@ -131,10 +171,12 @@ def seed_demo_command(attempts: int) -> None:
     from quizzes.library import load_library
     from webapp.demo import seed_demo_attempts
     from webapp.monitoring.demo import seed_demo_monitoring
+    from webapp.regions.outlines import demo_outlines, import_outlines
     from webapp.stats.targets import seed_demo_targets
 
     with transaction():
         city = regions.seed_demo_regions()
+        import_outlines(demo_outlines(city), "demo outlines")
         seed_demo_targets(city)
         created = _demo_accounts(city)
     click.echo(f"demo region tree and targets ready under {city.code} ({city.name_en})")

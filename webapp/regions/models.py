@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import Model
@@ -92,3 +92,18 @@ class PopulationMargin(Model):
     age_band: Mapped[str] = mapped_column(String(16), primary_key=True)
     sex: Mapped[str] = mapped_column(String(8), primary_key=True)
     population: Mapped[int]
+
+
+class RegionOutline(Model):
+    """A region's boundary as a GeoJSON geometry (Polygon or MultiPolygon, longitude and latitude),
+    supplied with the region import: once every child of a region has one, the desk draws the
+    children as a map coloured by status instead of a grid of tiles.
+
+    Kept apart from the region row, which is read on every request, while outlines are read
+    only when a map is drawn and may be large.
+    """
+
+    __tablename__ = "region_outlines"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    geometry: Mapped[dict] = mapped_column(JSON)

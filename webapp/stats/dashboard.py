@@ -17,6 +17,7 @@ from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.monitoring.headline import MonitoringFigure, monitoring_figure
 from webapp.regions.models import Region, RegionView
+from webapp.regions.outlines import OutlineMap, outline_map
 from webapp.regions.service import ancestors
 from webapp.stats.figures import Figure
 from webapp.stats.indicators import (
@@ -68,6 +69,8 @@ class Dashboard:
     children_volunteers: dict[int, int]
     #: the same figures for the same period a year earlier, to compare with
     year_earlier: Indicators
+    #: the children drawn as a map, when every one of them has an imported outline
+    outlines: OutlineMap | None
     #: when the figures were read (UTC)
     computed_at: datetime
 
@@ -160,12 +163,13 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         monitoring=_monitoring(region, period),
         year_earlier=region_indicators(region, period.year_earlier()),
         children_volunteers=children_volunteers(region, communities) if children else {},
+        outlines=outline_map([child for child, _ in children]),
         computed_at=utcnow(),
     )
 
 
 #: bumped whenever the Dashboard's fields change, so a copy kept by the release before is not revived
-SNAPSHOT_SHAPE = 3
+SNAPSHOT_SHAPE = 4
 
 
 def snapshot_key(region: Region, period: Period, library: Library) -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webapp.i18n import current_lang
+from webapp.regions.models import Region, RegionView
 from webapp.stats.figures import Figure
-from webapp.stats.periods import Period
+from webapp.stats.periods import Period, parse_period
+
+if TYPE_CHECKING:
+    from webapp.stats.targets import TargetValue
 
 INDICATOR_LABELS = {
     "monitoring": _l("Awareness rate: monitoring estimate"),
@@ -77,3 +84,11 @@ def status_label(status: str | None) -> str:
 
 def review_label(reason: str) -> str:
     return str(REVIEW_LABELS.get(reason, reason))
+
+
+def target_source(target: TargetValue, region: Region | RegionView) -> str:
+    """Where a target comes from, in one short phrase: who set it and for which period."""
+    period = period_label(parse_period(target.period))
+    if target.region.code == region.code:
+        return _("set here for %(period)s", period=period)
+    return _("set by %(region)s for %(period)s", region=target.region.name(current_lang()), period=period)

@@ -37,6 +37,7 @@ from webapp.stats.labels import (
     period_label,
     review_label,
     status_label,
+    target_source,
 )
 from webapp.stats.periods import Period, shown_period
 
@@ -60,6 +61,7 @@ def stats_helpers() -> dict:
         "kind_label": kind_label,
         "too_few": too_few,
         "change": change,
+        "target_source": target_source,
     }
 
 
