@@ -305,3 +305,27 @@ def test_areas_rank_by_their_active_volunteers(as_user, make_volunteer) -> None:
     ranking = page[page.index('id="children"') : page.index("</table>", page.index('id="children"'))]
     streets = re.findall(r'<th scope="row"><a class="tap" href="[^"]+">([^<]+)</a></th>', ranking)
     assert streets[:2] == ["新华街道", "桂园街道"]  # two volunteers in DEMO0102, one in DEMO0101
+
+
+def test_figures_say_where_their_target_comes_from_and_small_shares_keep_their_digits(
+    as_user, accounts, make_activity, hand_in_survey
+) -> None:
+    from datetime import datetime
+
+    from tests.factories import ACTIVITY_DAY
+    from webapp.stats.targets import seed_demo_targets
+
+    seed_demo_targets(get_region("DEMO"))
+    hand_in_survey("DEMO010101", 9, datetime(ACTIVITY_DAY.year, ACTIVITY_DAY.month, 5))
+    make_activity(accounts["staff"], "DEMO010101", participants=1250)
+    period = f"{ACTIVITY_DAY:%Y-%m}"
+    page = as_user("organizer").get(f"/staff/stats?region=DEMO01&period={period}").get_data(as_text=True)
+    assert "由示例市（演示数据）为2026—2030年规划期设定" in page  # who set the plan target, for which period
+    assert "线下活动参与人数（单独统计）：1,250" in page
+    # usage is a fraction of a percent: its interval keeps two decimals rather than reading 0.0%–0.0%
+    assert re.search(r"95%置信区间 0\.\d\d%–0\.\d\d%", page)
+    assert "辅助指标：未单独设定目标" in page  # pass share has no target of its own in the demo plan
+    set_target(get_region("DEMO01"), "pass_share", "2026-2030", 0.9, None)
+    db.session.commit()
+    page = as_user("organizer").get(f"/staff/stats?region=DEMO01&period={period}").get_data(as_text=True)
+    assert "辅助指标" not in page and "本区域为2026—2030年规划期设定" in page

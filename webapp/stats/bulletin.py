@@ -68,7 +68,7 @@ def _row(key: str, figure: Figure) -> HeadlineRow:
     return HeadlineRow(
         str(INDICATOR_LABELS[key]),
         percent(figure.value, digits),
-        interval(figure),
+        interval(figure, digits),
         figure.n,
         target,
         status_label(figure.status) or "—",

@@ -72,10 +72,10 @@ def percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
-def interval(figure: Figure) -> str:
+def interval(figure: Figure, digits: int = 1) -> str:
     if figure.low is None or figure.high is None:
         return "—"
-    return f"{percent(figure.low)}–{percent(figure.high)}"
+    return f"{percent(figure.low, digits)}–{percent(figure.high, digits)}"
 
 
 def status_label(status: str | None) -> str:
