@@ -103,3 +103,28 @@ def test_the_big_screen_fills_a_1920_screen_without_scrolling(
         expect(page.locator("nav.main-nav")).to_be_hidden()
         expect(page.locator(".screen-card").first).to_contain_text("知晓率")
         screenshot(page, "big-screen")
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1366, 768)])
+def test_the_map_fits_the_screen_and_each_area_opens_its_dashboard(
+    chromium: Browser | None, live_server: str, hand_in_survey, make_account, width: int, height: int
+) -> None:
+    from webapp.regions.outlines import demo_outlines, import_outlines
+
+    import_outlines(demo_outlines(get_region("DEMO")))
+    seed_demo_targets(get_region("DEMO"))
+    make_account("district", "organizer", "DEMO01")
+    hand_in_survey("DEMO010101", 8, utcnow() - timedelta(minutes=30))
+    db.session.commit()
+    screen = {"viewport": {"width": width, "height": height}, "is_mobile": width < 600, "has_touch": width < 600}
+    with phone(chromium, live_server, **screen) as page:
+        sign_in(page, "district")
+        page.goto("/staff/stats?region=DEMO01")
+        areas = page.locator("svg.choropleth path.area")
+        expect(areas).to_have_count(5)
+        assert page.evaluate("document.documentElement.scrollWidth") == width  # the map shrinks to fit
+        box = page.locator("svg.choropleth").bounding_box()
+        assert box and box["width"] <= width and box["height"] > 100
+        screenshot(page, f"map-{width}")
+        page.locator("svg.choropleth a", has_text="桂园街道").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("桂园街道")
