@@ -157,7 +157,8 @@ def import_outlines(features: Iterable[tuple[int, Any]], source: str = "outlines
 
 def regions_left_as_tiles(codes: Iterable[str]) -> list[str]:
     """Parents of the named regions some of whose children still lack an outline, by code."""
-    parent_ids = {r.parent_id for code in codes if (r := get_region(code)) is not None and r.parent_id}
+    named = select(Region.parent_id).where(Region.code.in_(list(codes)), Region.parent_id.is_not(None))
+    parent_ids = set(db.session.execute(named).scalars())
     if not parent_ids:
         return []
     children = db.session.execute(select(Region.id, Region.parent_id).where(Region.parent_id.in_(parent_ids))).all()
