@@ -86,6 +86,19 @@ class Attempt(Model):
         return self.valid and not self.too_fast
 
 
+class SavedAnswer(Model):
+    """An answer given on one screen of a draw not yet handed in: kept on the server as it is
+    given, so a dropped network or a closed tab loses nothing. Handing in scores these."""
+
+    __tablename__ = "saved_answers"
+
+    draw_id: Mapped[str] = mapped_column(ForeignKey("draws.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    #: chosen option positions joined by ","
+    chosen: Mapped[str] = mapped_column(String(40))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Answer(Model):
     __tablename__ = "answers"
 

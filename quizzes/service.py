@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypedDict
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, ItemResult, composite_score, draw_questions, score_items
 from quizzes.library import Library
-from quizzes.models import Answer, Attempt, Draw
+from quizzes.models import Answer, Attempt, Draw, SavedAnswer
 from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
 from webapp.campaigns.models import Activity
 from webapp.clock import utcnow
@@ -139,6 +140,51 @@ def load_draw(draw_id: str, respondent: Respondent | None) -> Draw:
 
 def drawn_items(draw: Draw) -> list[DrawnItem]:
     return [DrawnItem(item["q"], tuple(item["o"])) for item in draw.items]
+
+
+def save_answer(
+    library: Library, draw: Draw, position: int, options: Sequence[int], now: datetime | None = None
+) -> None:
+    """Keep the answer to one question of an open draw (option positions; none clears it).
+
+    Answers saved after the deadline are kept too: handing in then makes the survey not count,
+    as a late paper would, but nothing the resident gave is lost.
+
+    :raises InvalidAnswers: a question or option the draw does not have.
+    :raises AlreadySubmitted: the draw was handed in; its answers no longer change.
+    :raises DrawExpired: the draw closed.
+    """
+    now = now or utcnow()
+    if draw.submitted_at is not None:
+        raise AlreadySubmitted()
+    if now > draw.expires_at:
+        raise DrawExpired()
+    if not 0 <= position < len(draw.items):
+        raise InvalidAnswers()
+    try:  # the engine's check of a whole submission, on this one question
+        score_items(drawn_items(draw)[position : position + 1], {0: options}, library.bank)
+    except AnswerError as exc:
+        raise InvalidAnswers() from exc
+    if not options:
+        db.session.execute(delete(SavedAnswer).where(SavedAnswer.draw_id == draw.id, SavedAnswer.position == position))
+        return
+    chosen = ",".join(str(option) for option in sorted(set(options)))
+    # an upsert: two tabs saving the same question at once must not collide on the key
+    upsert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(SavedAnswer).values(draw_id=draw.id, position=position, chosen=chosen, saved_at=now)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["draw_id", "position"], set_={"chosen": chosen, "saved_at": now}
+        )
+    )
+
+
+def saved_choices(draw: Draw) -> dict[int, list[int]]:
+    """The answers saved so far, as option positions per question position."""
+    rows = db.session.execute(
+        select(SavedAnswer.position, SavedAnswer.chosen).where(SavedAnswer.draw_id == draw.id)
+    ).all()
+    return {position: [int(option) for option in chosen.split(",")] for position, chosen in rows}
 
 
 def _digest(chosen: Sequence[Sequence[str]]) -> str:
