@@ -62,7 +62,7 @@ def _drop_unknown_respondent(response: Response) -> Response:
     return response
 
 
-def _cookie_respondent():
+def cookie_respondent():
     """The respondent of this browser's cookie; None without one. An unknown cookie is
     noted, to be dropped from the response."""
     token = request.cookies.get(RESPONDENT_COOKIE)
@@ -213,7 +213,7 @@ def _start_afresh(slug: str) -> Callable[[DomainError], ResponseReturnValue]:
 
 
 def _current_draw(draw_id: str) -> Draw:
-    return quizzes.load_draw(draw_id, _cookie_respondent())
+    return quizzes.load_draw(draw_id, cookie_respondent())
 
 
 def _render_draw(draw: Draw, chosen: dict[int, list[int]] | None = None, missing: list[int] | None = None):
