@@ -212,8 +212,12 @@ def submit_draw(
     choices: Mapping[int, Sequence[int]],
     now: datetime | None = None,
     idempotency_key: str | None = None,
+    clear_saved: bool = False,
 ) -> Submission:
     """Score ``choices`` (option positions per question position) and store the attempt.
+
+    ``clear_saved`` drops the answers kept screen by screen (:func:`save_answer`) once they are
+    the attempt's; a sitting handed in all at once has none to look for (retention purges any).
 
     Submitting the same answers again returns the stored attempt, so a retry after a
     dropped connection is safe; so does a retry carrying the ``idempotency_key`` of the
@@ -256,6 +260,8 @@ def submit_draw(
             return stored_submission(stored)
         return stored_submission(_same_or_refuse(stored, digest))
     set_committed_value(draw, "submitted_at", now)
+    if clear_saved:  # what was kept screen by screen is now the attempt's answers
+        db.session.execute(delete(SavedAnswer).where(SavedAnswer.draw_id == draw.id))
     # a plain insert, not the unit of work: the row is written once and never changed
     inserted = db.session.execute(insert(Attempt.__table__).values(draw_id=draw.id, **attempt))
     attempt = _adopt(draw, inserted.inserted_primary_key[0], attempt)

@@ -88,7 +88,13 @@ def start_quiz(client: FlaskClient, slug: str = "awareness-survey") -> str:
     """A sitting of quiz ``slug`` started on the site: its draw id."""
     response = client.post(f"/quizzes/{slug}/start", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return response.headers["Location"].rsplit("/", 1)[-1]
+    found = DRAW_IN_URL.search(response.headers["Location"])
+    assert found, response.headers["Location"]
+    return found.group(1)
+
+
+#: a draw's id in the address of any of its pages: the long form, one question, the review
+DRAW_IN_URL = re.compile(r"/draws/([^/?]+)")
 
 
 def right_choices(library: Library, draw: Draw) -> list[list[int]]:

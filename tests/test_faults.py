@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import create_engine, event, text
 
 from tests.conftest import COMMUNITY, csrf_token, make_app, read_only_demo_database
-from tests.helpers import assert_all_stored_once, serve, workers_of
+from tests.helpers import DRAW_IN_URL, assert_all_stored_once, serve, workers_of
 from webapp.config import CONNECT_TIMEOUT_SECONDS, database_url
 from webapp.extensions import db
 from webapp.regions.service import seed_demo_regions
@@ -113,7 +113,7 @@ def check_full_database(app: Flask, disk: FullDisk, caplog: pytest.LogCaptureFix
     assert browser.get(f"/c/{COMMUNITY}").status_code == 302
     started = browser.post("/quizzes/awareness-survey/start", data={"csrf_token": csrf_token(browser)})
     assert started.status_code == 303
-    site_draw = started.headers["Location"]
+    site_draw = "/draws/" + DRAW_IN_URL.search(started.headers["Location"]).group(1)  # the long form
     form_key = IDEMPOTENCY_KEY_RE.search(browser.get(site_draw).get_data(as_text=True)).group(1)
     draws_before = set(db.session.execute(text("SELECT id FROM draws")).scalars())
     db.session.remove()
@@ -136,7 +136,10 @@ def check_full_database(app: Flask, disk: FullDisk, caplog: pytest.LogCaptureFix
         if (response := _api_draw(client, token)).status_code != 201:
             break
     assert_storage_unavailable(response)
-    page = browser.post("/quizzes/awareness-survey/start", data={"csrf_token": csrf_token(browser)})
+    # a new sitting (a phone with an open one would resume it, which writes nothing)
+    newcomer = app.test_client()
+    newcomer.get(f"/c/{COMMUNITY}")
+    page = newcomer.post("/quizzes/awareness-survey/start", data={"csrf_token": csrf_token(newcomer)})
     assert page.status_code == 503 and page.headers["Retry-After"] == "30"
     assert NOTHING_SAVED in page.get_data(as_text=True)
     form = {"csrf_token": csrf_token(browser, site_draw), "idempotency_key": form_key} | {

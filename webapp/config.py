@@ -129,6 +129,8 @@ def from_environment() -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": _flag("SECURE_COOKIES"),
         #: submissions and draws per respondent (or address) — generous for a class on one Wi-Fi
         "QUIZ_RATE_LIMIT": os.environ.get("QUIZ_RATE_LIMIT", "30 per minute"),
+        #: answers saved screen by screen: a survey of ten questions, with changes of mind
+        "ANSWER_RATE_LIMIT": os.environ.get("ANSWER_RATE_LIMIT", "120 per minute"),
         #: respondents enrolled per address: a school class on one Wi-Fi must fit
         "NEW_RESPONDENT_RATE_LIMIT": os.environ.get("NEW_RESPONDENT_RATE_LIMIT", "60 per hour"),
         "VOLUNTEER_SIGNUP_RATE_LIMIT": os.environ.get("VOLUNTEER_SIGNUP_RATE_LIMIT", "20 per hour"),

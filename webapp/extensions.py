@@ -55,6 +55,11 @@ def quiz_rate_limit() -> str:
     return current_app.config["QUIZ_RATE_LIMIT"]
 
 
+def answer_rate_limit() -> str:
+    """Answers saved one screen at a time per respondent, from ANSWER_RATE_LIMIT."""
+    return current_app.config["ANSWER_RATE_LIMIT"]
+
+
 def volunteer_signup_rate_limit() -> str:
     """Residents' volunteer self-registrations per address, from VOLUNTEER_SIGNUP_RATE_LIMIT."""
     return current_app.config["VOLUNTEER_SIGNUP_RATE_LIMIT"]

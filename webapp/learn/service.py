@@ -9,7 +9,7 @@ from typing import TypeGuard
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from quizzes import service as quizzes
 from quizzes.definitions import QuizDefinition
@@ -114,9 +114,18 @@ def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | No
 
 
 def start_quiz(
-    library: Library, quiz: QuizDefinition, community: Region, token: str | None, activity_code: str | None = None
+    library: Library,
+    quiz: QuizDefinition,
+    community: Region,
+    token: str | None,
+    activity_code: str | None = None,
+    resume: bool = False,
 ) -> tuple[Draw, str | None]:
     """The resident holding ``token`` (a new one without it) starts ``quiz`` for ``community``.
+
+    With ``resume``, a sitting of the same quiz begun and not handed in, still within its time, is
+    taken up again rather than drawn afresh: on the site a closed tab or a dropped network loses
+    nothing. (An API client keeps its own draws and asks for a new one when it wants one.)
 
     Starting a lesson's check means the lesson was read. ``activity_code`` names the campaign
     activity whose QR code brought the resident, if any. Returns the draw, and the token of a
@@ -126,6 +135,9 @@ def start_quiz(
     :raises NotACommunity: ``community`` is a larger area than a community or village.
     """
     respondent, new_token = respondent_for(token, community)
+    unfinished = open_draw(respondent, quiz.slug) if resume and new_token is None else None
+    if unfinished is not None and unfinished.community_id == community.id:
+        return unfinished, None
     if quiz.lesson:
         complete_lesson(respondent, quiz.lesson)
     activity = activity_by_code(activity_code) if activity_code else None
@@ -133,3 +145,17 @@ def start_quiz(
         library, quiz, respondent, community, Timing.from_config(current_app.config), activity=activity
     )
     return draw, new_token
+
+
+def open_draw(respondent: Respondent, quiz_slug: str | None = None, now: datetime | None = None) -> Draw | None:
+    """The respondent's latest sitting (of ``quiz_slug``, or any) not handed in and still in time."""
+    now = now or utcnow()
+    query = select(Draw).where(
+        Draw.respondent_id == respondent.id,
+        Draw.submitted_at.is_(None),
+        Draw.expires_at > now,
+        or_(Draw.deadline_at.is_(None), Draw.deadline_at > now),
+    )
+    if quiz_slug is not None:
+        query = query.where(Draw.quiz_slug == quiz_slug)
+    return db.session.execute(query.order_by(Draw.served_at.desc()).limit(1)).scalar_one_or_none()

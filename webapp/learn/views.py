@@ -17,8 +17,9 @@ from quizzes import service as quizzes
 from quizzes.library import Library
 from quizzes.models import Draw
 from webapp.campaigns import service as campaigns
+from webapp.clock import utcnow
 from webapp.errors import DomainError, on_refusal
-from webapp.extensions import enrolment_limit, limiter, quiz_rate_limit
+from webapp.extensions import answer_rate_limit, enrolment_limit, limiter, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
@@ -192,10 +193,27 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
         return render_template("learn/choose_first.html"), 400
     on_refusal(_start_afresh(slug))
     draw, new_token = learn.start_quiz(
-        library(), quiz, community, request.cookies.get(RESPONDENT_COOKIE), request.cookies.get(ACTIVITY_COOKIE)
+        library(),
+        quiz,
+        community,
+        request.cookies.get(RESPONDENT_COOKIE),
+        request.cookies.get(ACTIVITY_COOKIE),
+        resume=True,
     )
-    response = redirect(url_for(".take_draw", draw_id=draw.id), code=303)
+    response = redirect(_where_to_answer(draw), code=303)
     return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
+
+
+def _where_to_answer(draw: Draw) -> str:
+    """A survey is answered one question per screen, from the first not yet answered; a short
+    practice quiz on one page."""
+    if draw.kind != "survey":
+        return url_for(".take_draw", draw_id=draw.id)
+    saved = quizzes.saved_choices(draw)
+    first_open = next((i for i in range(len(draw.items)) if i not in saved), None)
+    if first_open is None:
+        return url_for(".review_draw", draw_id=draw.id)
+    return url_for(".draw_question", draw_id=draw.id, number=first_open + 1)
 
 
 def _start_afresh(slug: str) -> Callable[[DomainError], ResponseReturnValue]:
@@ -233,22 +251,25 @@ def _render_draw(draw: Draw, chosen: dict[int, list[int]] | None = None, missing
 
 @bp.get("/draws/<draw_id>")
 def take_draw(draw_id: str) -> Response | str:
+    """Every question on one page, with the answers saved so far already ticked."""
     draw = _current_draw(draw_id)
     if draw.attempt is not None:
         return redirect(url_for(".draw_result", draw_id=draw.id))
-    return _render_draw(draw)
+    return _render_draw(draw, quizzes.saved_choices(draw))
 
 
 def parse_choices(form: MultiDict, n_questions: int) -> dict[int, list[int]]:
     """Form fields q0…qN hold option positions; anything else is an invalid answer."""
-    choices: dict[int, list[int]] = {}
-    for i in range(n_questions):
-        values = form.getlist(f"q{i}")
-        if not all(is_whole_number(value, 3) for value in values):
-            raise quizzes.InvalidAnswers()
-        if values:
-            choices[i] = [int(value) for value in values]
-    return choices
+    choices = {i: parse_options(form, i) for i in range(n_questions)}
+    return {i: options for i, options in choices.items() if options}
+
+
+def parse_options(form: MultiDict, position: int) -> list[int]:
+    """The option positions posted for the question at ``position`` (field q<position>)."""
+    values = form.getlist(f"q{position}")
+    if not all(is_whole_number(value, 3) for value in values):
+        raise quizzes.InvalidAnswers()
+    return [int(value) for value in values]
 
 
 @bp.post("/draws/<draw_id>")
@@ -256,14 +277,114 @@ def parse_choices(form: MultiDict, n_questions: int) -> dict[int, list[int]]:
 def submit_draw(draw_id: str) -> Response | str:
     draw = _current_draw(draw_id)
     choices = parse_choices(request.form, len(draw.items))
+    return _hand_in(draw, choices, lambda missing: _render_draw(draw, choices, missing))
+
+
+def _hand_in(
+    draw: Draw, choices: dict[int, list[int]], ask_again: Callable[[list[int]], str], kept: bool = False
+) -> Response | str:
+    """Score and store ``choices`` (``kept``: the answers saved screen by screen); with questions
+    unanswered, first ``ask_again`` once."""
     missing = [i for i in range(len(draw.items)) if i not in choices]
     if missing and draw.attempt is None and not request.form.get("confirm_incomplete"):
         # one chance to finish: an unanswered survey question makes the attempt not count
-        return _render_draw(draw, choices, missing)
+        return ask_again(missing)
     key = request.form.get("idempotency_key", "")[:64] or None
-    submission = quizzes.submit_draw(library(), draw, choices, idempotency_key=key)
+    submission = quizzes.submit_draw(library(), draw, choices, idempotency_key=key, clear_saved=kept)
     count_submission(submission)
     return redirect(url_for(".draw_result", draw_id=draw.id), code=303)
+
+
+# --- one question per screen -------------------------------------------------------------------
+
+
+def _open_draw_or_result(draw_id: str) -> Draw | Response:
+    draw = _current_draw(draw_id)
+    return redirect(url_for(".draw_result", draw_id=draw.id), code=303) if draw.attempt is not None else draw
+
+
+def _position(draw: Draw, number: int) -> int:
+    """The position of question ``number`` (counted from 1, as the resident reads it)."""
+    if not 1 <= number <= len(draw.items):
+        abort(404)
+    return number - 1
+
+
+@bp.get("/draws/<draw_id>/q/<int:number>")
+def draw_question(draw_id: str, number: int) -> Response | str:
+    draw = _open_draw_or_result(draw_id)
+    if isinstance(draw, Response):
+        return draw
+    position = _position(draw, number)
+    saved = quizzes.saved_choices(draw)
+    return render_template(
+        "learn/step.html",
+        draw=draw,
+        quiz=library().quizzes.get(draw.quiz_slug),
+        number=number,
+        question=quizzes.served_questions(library(), draw, current_lang())[position],
+        saved=saved,
+        clock=_clock(draw),
+    )
+
+
+@bp.post("/draws/<draw_id>/q/<int:number>")
+@limiter.limit(answer_rate_limit)
+def answer_question(draw_id: str, number: int) -> Response | tuple[str, int]:
+    """Keep this screen's answer, then go on: to the next question, back one, or past the last
+    to the review. ``go=skip`` moves on without keeping anything; ``go=save`` only keeps."""
+    draw = _open_draw_or_result(draw_id)
+    if isinstance(draw, Response):
+        return draw
+    position = _position(draw, number)
+    go = request.form.get("go", "next")
+    if go != "skip":
+        quizzes.save_answer(library(), draw, position, parse_options(request.form, position))
+    if go == "save":
+        return "", 204
+    target = max(1, number - 1) if go == "back" else number + 1
+    if target > len(draw.items):
+        return redirect(url_for(".review_draw", draw_id=draw.id), code=303)
+    return redirect(url_for(".draw_question", draw_id=draw.id, number=target), code=303)
+
+
+@bp.get("/draws/<draw_id>/review")
+def review_draw(draw_id: str) -> Response | str:
+    draw = _open_draw_or_result(draw_id)
+    if isinstance(draw, Response):
+        return draw
+    return _render_review(draw)
+
+
+@bp.post("/draws/<draw_id>/hand-in")
+@limiter.limit(quiz_rate_limit)
+def hand_in_draw(draw_id: str) -> Response | str:
+    """Hand in the answers saved screen by screen."""
+    draw = _current_draw(draw_id)
+    return _hand_in(draw, quizzes.saved_choices(draw), lambda missing: _render_review(draw, asked=True), kept=True)
+
+
+def _render_review(draw: Draw, asked: bool = False) -> str:
+    saved = quizzes.saved_choices(draw)
+    missing = [i for i in range(len(draw.items)) if i not in saved]
+    return render_template(
+        "learn/review.html",
+        draw=draw,
+        quiz=library().quizzes.get(draw.quiz_slug),
+        saved=saved,
+        missing=missing,
+        missing_numbers=", ".join(str(i + 1) for i in missing),
+        asked=asked,
+        clock=_clock(draw),
+        idempotency_key=request.form.get("idempotency_key") or secrets.token_urlsafe(16),
+    )
+
+
+def _clock(draw: Draw) -> dict | None:
+    """The time left to hand in, for the countdown (seconds from now: the phone's clock may be wrong)."""
+    if draw.deadline_at is None:
+        return None
+    return {"deadline": draw.deadline_at, "seconds_left": max(0, int((draw.deadline_at - utcnow()).total_seconds()))}
 
 
 @bp.get("/draws/<draw_id>/result")
