@@ -74,25 +74,37 @@ def cookie_respondent():
 
 @bp.get("/")
 def home() -> str:
+    return _render_home()
+
+
+def _render_home(unknown_code: str | None = None) -> str:
     query = search_terms(request.args.get("q"), 50)
     found, total = regions.search_regions(query, LEAF_LEVELS, limit=20) if query else ([], 0)
+    regions.load_parents(found)  # each result names its street: same-named communities differ
+    respondent = cookie_respondent() if request.cookies.get(RESPONDENT_COOKIE) else None
+    unfinished = learn.open_draw(respondent, library().survey.slug) if respondent else None
     return render_template(
         "learn/home.html",
-        community=chosen_community(),
+        community=None if unknown_code else chosen_community(),
         query=query,
         found=found,
         total=total,
+        unknown_code=unknown_code,
+        unfinished=unfinished,
+        answered=len(quizzes.saved_choices(unfinished)) if unfinished else 0,
+        resume_url=_where_to_answer(unfinished) if unfinished else None,
         topics=library().catalog.taxonomy.topics.values(),
         survey=library().survey,
     )
 
 
 @bp.get("/c/<code>")
-def community_entry(code: str) -> Response:
-    """Where a community's QR code points: remember the community, go home."""
+def community_entry(code: str) -> Response | tuple[str, int]:
+    """Where a community's QR code points: remember the community, go home. A code that leads
+    nowhere (mistyped, or a poster of a community since merged) opens the chooser instead."""
     region = regions.get_region(code[:32])
     if region is None or not region.is_leaf:
-        abort(404)
+        return _render_home(unknown_code=code[:32]), 404
     return _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, region.code)
 
 

@@ -181,6 +181,13 @@ def search_regions(
     return first.items, first.total
 
 
+def load_parents(found: Iterable[Region]) -> None:
+    """Load the parents of ``found`` in one query, so that reading ``region.parent`` costs none."""
+    ids = {region.parent_id for region in found if region.parent_id is not None}
+    if ids:
+        db.session.execute(select(Region).where(Region.id.in_(ids))).scalars().all()
+
+
 def ancestors(region: Region) -> list[Region]:
     """The chain from the root down to ``region``'s parent, in one query."""
     ids = [int(part) for part in region.path.strip("/").split("/")[:-1]]

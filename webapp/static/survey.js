@@ -23,6 +23,10 @@
     timer = setInterval(tick, 1000);
   }
 
+  function isStep(url) {
+    return url.origin === window.location.origin && /^\/draws\/[^/]+\/(q\/\d+|review)$/.test(url.pathname);
+  }
+
   function show(html, url, push) {
     var next = new DOMParser().parseFromString(html, "text/html");
     var main = next.querySelector("main");
@@ -39,7 +43,7 @@
     return fetch(url, Object.assign({ credentials: "same-origin" }, options)).then(function (response) {
       var page = new URL(response.url);
       // leaving the survey's screens (the result, an error): a whole page, as without the script
-      if (!/^\/draws\/[^/]+\/(q\/\d+|review)$/.test(page.pathname) || response.status >= 400) {
+      if (!isStep(page) || response.status >= 400) {
         window.location.assign(response.url);
         return;
       }
@@ -82,8 +86,8 @@
   });
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest(".step-strip a");
-    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    var link = event.target.closest && event.target.closest("[data-step] a");
+    if (!link || !isStep(new URL(link.href)) || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     load(link.href, {}, true).catch(function () { window.location.assign(link.href); });
   });
