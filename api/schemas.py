@@ -259,6 +259,7 @@ class FeedbackOptionSchema(Schema):
 class FeedbackSchema(Schema):
     position = fields.Integer(required=True)
     question_id = fields.String(required=True)
+    topic = fields.String(required=True, metadata={"description": "the slug of the question's topic"})
     type = fields.String(required=True)
     stem = fields.String(required=True)
     options = fields.List(fields.Nested(FeedbackOptionSchema), required=True)

@@ -376,6 +376,7 @@ class Feedback(TypedDict):
 
     position: int
     question_id: str
+    topic: str
     type: str
     stem: str
     options: list[FeedbackOption]
@@ -408,6 +409,7 @@ def feedback_on(
             {
                 "position": position,
                 "question_id": question.id,
+                "topic": question.topic,
                 "type": question.type,
                 "stem": question.stem[lang],
                 "options": options,
@@ -419,3 +421,34 @@ def feedback_on(
             }
         )
     return result
+
+
+class TopicResult(NamedTuple):
+    topic: str
+    correct: int
+    total: int
+
+
+def topic_summary(items: Sequence[Feedback]) -> list[TopicResult]:
+    """Right answers per topic, in the order the topics first came up."""
+    counts: dict[str, list[int]] = {}
+    for item in items:
+        tally = counts.setdefault(item["topic"], [0, 0])
+        tally[0] += item["correct"]
+        tally[1] += 1
+    return [TopicResult(topic, correct, total) for topic, (correct, total) in counts.items()]
+
+
+class LessonLink(NamedTuple):
+    slug: str
+    title: str
+
+
+def lessons_to_read(items: Sequence[Feedback], limit: int = 3) -> list[LessonLink]:
+    """The lessons that teach what was missed, those behind the most missed questions first."""
+    missed: dict[str, list] = {}
+    for item in items:
+        if not item["correct"]:
+            missed.setdefault(item["lesson_slug"], [0, item["lesson_title"]])[0] += 1
+    ranked = sorted(missed.items(), key=lambda pair: -pair[1][0])  # stable: ties keep question order
+    return [LessonLink(slug, title) for slug, (_count, title) in ranked[:limit]]

@@ -76,6 +76,9 @@ def test_resident_journey_from_qr_code_to_result(chromium: Browser | None, live_
         # back home, and the awareness survey
         page.locator("nav.main-nav").get_by_role("link", name="首页").click()
         page.get_by_role("button", name="开始测评").click()
+        expect(page).to_have_url(re.compile(r"/draws/[^/]+/q/1$"))
+        # one question per screen; the long form, every question on one page, stays a tap away
+        page.get_by_role("link", name="在一页上看全部题目").click()
         expect(page).to_have_url(re.compile(r"/draws/[^/]+$"))
         expect(h1(page)).to_have_text(library.survey.title["zh_Hans"])
         assert_language_switch(page)
@@ -87,15 +90,24 @@ def test_resident_journey_from_qr_code_to_result(chromium: Browser | None, live_
         # the result: a score, and for every question the right answer, why, and a lesson
         expect(page).to_have_url(re.compile(r"/draws/[^/]+/result$"))
         expect(h1(page)).to_have_text("答题结果")
-        score = page.locator(".score")
-        expect(score).to_have_text(re.compile(r"^10 题中答对 \d+ 题$"))
-        n_correct = int(re.search(r"答对 (\d+) 题", score.inner_text()).group(1))
+        score = page.locator(".score-line")
+        expect(score).to_have_text(re.compile(r"^共10题，答对\d+题$"))
+        n_correct = int(re.search(r"答对(\d+)题", score.inner_text()).group(1))
+        expect(page.locator(".percent")).to_have_text(f"{round(n_correct * 10)}%")
+        expect(page.locator(".result-head .verdict")).to_have_text(re.compile(r"^(✔ 合格|✘ 还没合格)："))
         expect(page.get_by_text("谢谢参与！您的答卷已计入翠竹社区。")).to_be_visible()
+        expect(page.locator("ul.topics > li")).to_have_count(10)  # the survey draws one question per topic
         feedback = page.locator("ol.feedback > li")
         expect(feedback).to_have_count(10)
         expect(feedback.locator(".verdict").filter(has_text="答对了")).to_have_count(n_correct)
+        expect(feedback.locator(".why").first).to_be_hidden()  # folded until tapped
+        assert_usable_on_a_phone(page)
+        page_height = page.evaluate("document.documentElement.scrollHeight")
+        assert page_height < 6 * 844, f"the result is {page_height}px long"
+        screenshot(page, "result")
         for i in range(10):
             item = feedback.nth(i)
+            item.locator("summary").click()
             expect(item.locator(".why")).to_contain_text("解析：")
             expect(item.locator(".tag.ok").first).to_have_text("正确答案")
             expect(item.locator(".chosen")).to_have_count(1)
@@ -104,7 +116,7 @@ def test_resident_journey_from_qr_code_to_result(chromium: Browser | None, live_
             )
         assert_language_switch(page)
         assert_usable_on_a_phone(page)
-        screenshot(page, "result")
+        screenshot(page, "result-open")
         attempt = db.session.execute(select(Attempt)).scalar_one()
         assert attempt.valid and attempt.n_answered == 10 and attempt.n_correct == n_correct
 
@@ -131,10 +143,11 @@ def test_survey_works_without_javascript(chromium: Browser | None, live_server: 
         page.goto(f"/c/{COMMUNITY}")
         expect(page.locator(".community")).to_contain_text("翠竹社区")
         page.get_by_role("button", name="开始测评").click()
+        page.get_by_role("link", name="在一页上看全部题目").click()
         expect(page).to_have_url(re.compile(r"/draws/[^/]+$"))
         answer_every_question_with_its_first_option(page)
         page.get_by_role("button", name="提交答卷").click()
         expect(page).to_have_url(re.compile(r"/draws/[^/]+/result$"))
-        expect(page.locator(".score")).to_have_text(re.compile(r"^10 题中答对 \d+ 题$"))
+        expect(page.locator(".score-line")).to_have_text(re.compile(r"^共10题，答对\d+题$"))
         expect(page.locator("ol.feedback > li")).to_have_count(10)
         expect(page.get_by_text("谢谢参与！您的答卷已计入翠竹社区。")).to_be_visible()

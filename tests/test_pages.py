@@ -8,6 +8,7 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from quizzes.library import Library
@@ -50,12 +51,20 @@ def test_qr_link_remembers_the_community(client: FlaskClient) -> None:
     assert "翠竹社区" in home and "开始测评" in home
 
 
-def test_unknown_or_non_community_codes_are_404_pages(client: FlaskClient) -> None:
-    for code in ("NOPE", "DEMO01", "x" * 500):
+def test_unknown_or_non_community_codes_open_the_community_chooser(client: FlaskClient) -> None:
+    for code in ("NOPE123", "DEMO01", "x" * 500, "<b>x"):
         response = client.get(f"/c/{code}")
-        assert response.status_code == 404
-        assert "text/html" in response.content_type
-        assert "找不到" in response.get_data(as_text=True)
+        assert response.status_code == 404 and "text/html" in response.content_type
+        page = response.get_data(as_text=True)
+        assert f"没有找到代码为“{escape(code[:32])}”的社区" in page
+        assert 'role="search"' in page and 'name="q"' in page  # the chooser, to find the right one
+        assert "<b>x" not in page
+    assert client.get_cookie("community") is None
+
+
+def test_search_results_name_the_street(client: FlaskClient) -> None:
+    page = client.get("/?q=翠竹").get_data(as_text=True)
+    assert re.search(r"翠竹社区\s*<span class=\"muted\">桂园街道 · DEMO010101</span>", page), page
 
 
 def test_search_finds_communities_only(client: FlaskClient) -> None:
@@ -144,7 +153,8 @@ def test_full_survey_counts_for_the_community(resident: FlaskClient, library: Li
     response = submit(resident, draw_id, right_form(library, draw_id))
     assert response.status_code == 303
     result = resident.get(response.headers["Location"]).get_data(as_text=True)
-    assert "10 题中答对 10 题" in result
+    assert "共10题，答对10题" in result and '<span class="percent">100%</span>' in result
+    assert "✔ 合格：达到了 60% 的合格线。" in result
     assert "翠竹社区" in result
     attempt = db.session.execute(select(Attempt)).scalar_one()
     assert attempt.valid and attempt.passed and attempt.n_correct == 10
@@ -162,6 +172,13 @@ def test_result_explains_and_points_to_lessons(resident: FlaskClient, library: L
         assert question.explanation["zh_Hans"] in page
         assert f"/lessons/{question.lesson}" in page
     assert "正确答案" in page
+    assert "✘ 还没合格：合格线是 60%。" in page
+    # the feedback is folded, and the lessons behind the missed questions come first, three of them
+    assert page.count("<details") == 10 and "<details open" not in page
+    missed = [library.bank.questions[item["q"]].lesson for item in draw.items]
+    reading = re.search(r"<h2>接下来读这几课</h2>(.*?)</section>", page, re.S).group(1)
+    assert len(re.findall(r'href="/lessons/', reading)) == 3
+    assert all(slug in missed for slug in re.findall(r'href="/lessons/([a-z0-9-]+)"', reading))
 
 
 def test_unanswered_questions_get_one_more_chance_then_count_as_invalid(

@@ -405,10 +405,14 @@ def draw_result(draw_id: str) -> Response | str:
     if draw.attempt is None:
         return redirect(url_for(".take_draw", draw_id=draw.id))
     quiz = library().quizzes.get(draw.quiz_slug)
+    items = quizzes.feedback(library(), draw.attempt, current_lang())
     return render_template(
         "learn/result.html",
         draw=draw,
         quiz=quiz,
         attempt=draw.attempt,
-        items=quizzes.feedback(library(), draw.attempt, current_lang()),
+        items=items,
+        topics=quizzes.topic_summary(items),
+        taxonomy=library().catalog.taxonomy,
+        next_lessons=quizzes.lessons_to_read(items),
     )
