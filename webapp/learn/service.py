@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeGuard
 
@@ -14,7 +15,7 @@ from sqlalchemy import or_, select
 from quizzes import service as quizzes
 from quizzes.definitions import QuizDefinition
 from quizzes.library import Library
-from quizzes.models import Draw
+from quizzes.models import Attempt, Draw
 from quizzes.service import QuizError, Timing
 from webapp.campaigns.service import activity_by_code
 from webapp.clock import utcnow
@@ -159,3 +160,32 @@ def open_draw(respondent: Respondent, quiz_slug: str | None = None, now: datetim
     if quiz_slug is not None:
         query = query.where(Draw.quiz_slug == quiz_slug)
     return db.session.execute(query.order_by(Draw.served_at.desc()).limit(1)).scalar_one_or_none()
+
+
+#: how much of a phone's history one page shows
+HISTORY_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class History:
+    """What one phone's respondent has done: quizzes handed in and lessons read, newest first."""
+
+    attempts: list[Attempt]
+    lessons: list[LessonCompletion]
+    unfinished: Draw | None
+
+
+def history_of(respondent: Respondent) -> History:
+    attempts = db.session.execute(
+        select(Attempt)
+        .where(Attempt.respondent_id == respondent.id)
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).scalars()
+    lessons = db.session.execute(
+        select(LessonCompletion)
+        .where(LessonCompletion.respondent_id == respondent.id)
+        .order_by(LessonCompletion.completed_at.desc(), LessonCompletion.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).scalars()
+    return History(list(attempts), list(lessons), open_draw(respondent))

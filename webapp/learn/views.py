@@ -25,6 +25,8 @@ from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
+from webapp.stats.labels import percent
+from webapp.stats.standing import community_standing
 from webapp.text import is_whole_number, search_terms
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -116,6 +118,23 @@ def activity_entry(code: str) -> Response:
         abort(404)
     response = _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, activity.community.code)
     return _remember(response, ACTIVITY_COOKIE, activity.code, max_age=ACTIVITY_HOURS * 3600)
+
+
+@bp.get("/me")
+def my_history() -> str:
+    """This phone's own record, and how its community stands in its street."""
+    respondent = cookie_respondent() if request.cookies.get(RESPONDENT_COOKIE) else None
+    community = chosen_community() or (respondent.community if respondent else None)
+    history = learn.history_of(respondent) if respondent else None
+    return render_template(
+        "learn/history.html",
+        history=history,
+        resume_url=_where_to_answer(history.unfinished) if history and history.unfinished else None,
+        quizzes=library().quizzes,
+        catalog=library().catalog,
+        standing=community_standing(community) if community else None,
+        percent=percent,
+    )
 
 
 @bp.get("/offline")
