@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 from api.docs import RequiredHeadersPlugin, document_errors, register_headers, servers, taxonomy_enum
 from api.schemas import ErrorSchema
 from webapp.extensions import csrf
+from webapp.urls import MAX_POSITION, PositionConverter
 
 
 class StrictParser(FlaskParser):
@@ -85,6 +86,7 @@ def init_api(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_converter(PositionConverter, lambda _c: {"type": "integer", "minimum": 0, "maximum": MAX_POSITION})
     register_headers(api.spec)
     app.after_request(_allow)
     api.ma_plugin.converter.add_attribute_function(taxonomy_enum(app))

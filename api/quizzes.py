@@ -11,6 +11,9 @@ from api.schemas import (
     QuizListSchema,
     RespondentHeaderSchema,
     ResultSchema,
+    SavedAnswerSchema,
+    SavedAnswersSchema,
+    SavedChoicesSchema,
     SubmissionHeaderSchema,
     SubmissionSchema,
     answer_choices,
@@ -18,7 +21,7 @@ from api.schemas import (
 from quizzes import service as quizzes
 from quizzes.models import Draw
 from webapp.accounts.permissions import public
-from webapp.extensions import enrolment_limit, limiter, quiz_rate_limit
+from webapp.extensions import answer_rate_limit, enrolment_limit, limiter, quiz_rate_limit
 from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
@@ -135,6 +138,39 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
 def get_draw(headers: dict, args: dict, draw_id: str) -> dict:
     """A draw served earlier, e.g. to resume after the app was closed."""
     return _draw_dict(_own_draw(draw_id, headers), args["lang"])
+
+
+@blp.get("/draws/<draw_id>/answers")
+@public
+@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.response(200, SavedAnswersSchema)
+@errors((401, UNKNOWN), (404, "No such draw for this respondent"), respondent=True, operation_id="getSavedAnswers")
+def saved_answers(headers: dict, draw_id: str) -> dict:
+    """The answers kept so far, one question at a time, of a draw not yet submitted."""
+    saved = quizzes.saved_choices(_own_draw(draw_id, headers))
+    return {"items": [{"position": position, "choices": saved[position]} for position in sorted(saved)]}
+
+
+@blp.put("/draws/<draw_id>/answers/<position:position>")
+@public
+@limiter.limit(answer_rate_limit)
+@blp.arguments(RespondentHeaderSchema, location="headers")
+@blp.arguments(SavedChoicesSchema)
+@blp.response(200, SavedAnswerSchema)
+@errors(
+    (401, UNKNOWN),
+    (404, "No such draw for this respondent"),
+    (409, "Expired, or already submitted"),
+    (422, "A question or option the draw does not have"),
+    respondent=True,
+    operation_id="saveAnswer",
+)
+def save_answer(headers: dict, body: dict, draw_id: str, position: int) -> dict:
+    """Keep the answer to one question as it is given, so a closed app loses nothing; the
+    submission still sends every answer. An empty list of choices clears the answer."""
+    draw = _own_draw(draw_id, headers)
+    quizzes.save_answer(_library(), draw, position, body["choices"])
+    return {"position": position, "choices": sorted(set(body["choices"]))}
 
 
 @blp.post("/draws/<draw_id>/submission")

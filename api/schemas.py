@@ -232,6 +232,23 @@ class AnswerInputSchema(Schema):
     )
 
 
+class SavedChoicesSchema(Schema):
+    choices = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=0, max=9)),
+        required=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "option positions as served; an empty list clears the answer"},
+    )
+
+
+class SavedAnswerSchema(SavedChoicesSchema):
+    position = fields.Integer(required=True)
+
+
+class SavedAnswersSchema(Schema):
+    items = fields.List(fields.Nested(SavedAnswerSchema), required=True)
+
+
 class SubmissionSchema(Schema):
     answers = fields.List(fields.Nested(AnswerInputSchema), required=True, validate=validate.Length(max=100))
 

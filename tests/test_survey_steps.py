@@ -142,3 +142,22 @@ def test_someone_elses_sitting_is_not_found(resident: FlaskClient, app) -> None:
     form = {"csrf_token": csrf_token(stranger), "q0": "0"}
     assert stranger.post(f"/draws/{draw_id}/q/1", data=form).status_code == 404
     assert saved(draw_id) == {}
+
+
+def test_the_api_keeps_answers_one_at_a_time(client: FlaskClient) -> None:
+    from tests.helpers import assert_error, new_draw
+
+    draw = new_draw(client)
+    headers = {"X-Respondent-Token": draw["respondent_token"]}
+    url = f"/api/v1/draws/{draw['id']}/answers"
+    kept = client.put(f"{url}/2", json={"choices": [1]}, headers=headers)
+    assert kept.status_code == 200 and kept.get_json() == {"position": 2, "choices": [1]}
+    assert client.get(url, headers=headers).get_json() == {"items": [{"position": 2, "choices": [1]}]}
+    assert client.put(f"{url}/2", json={"choices": []}, headers=headers).status_code == 200
+    assert client.get(url, headers=headers).get_json() == {"items": []}
+    assert_error(client.put(f"{url}/10", json={"choices": [0]}, headers=headers), 422)
+    assert_error(client.put(f"{url}/0", json={"choices": [7]}, headers=headers), 422)
+    assert_error(client.put(f"{url}/0", json={"choices": ["a"]}, headers=headers), 422)
+    assert_error(client.put(f"{url}/0", json={"choices": [0]}), 401)
+    other = new_draw(client)
+    assert_error(client.get(url, headers={"X-Respondent-Token": other["respondent_token"]}), 404)

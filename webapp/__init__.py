@@ -13,7 +13,7 @@ from quizzes.library import load_library
 from webapp.config import INSTANCE_DIR, check_deployment, from_environment, trusted_hosts
 from webapp.extensions import babel, csrf, db, limiter, migrate
 from webapp.transactions import TransactionalFlask
-from webapp.urls import IdConverter
+from webapp.urls import IdConverter, PositionConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_deployment(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["position"] = PositionConverter
 
     # content is validated before anything else: a broken lesson stops start-up here. A library
     # loaded before (CONTENT_LIBRARY) is reused: the test suite builds an app per test.

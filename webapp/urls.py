@@ -38,3 +38,18 @@ class IdConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+#: the most questions a sitting can have, and so the highest question position
+MAX_POSITION = 99
+
+
+class PositionConverter(IntegerConverter):
+    """``<position:…>``: a question's place in a sitting, 0 to MAX_POSITION; nothing else matches."""
+
+    regex = "(?:0|" + numbers_up_to(MAX_POSITION) + ")"
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", MAX_POSITION)
+        super().__init__(map, *args, **kwargs)
