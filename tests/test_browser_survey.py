@@ -91,6 +91,13 @@ def test_one_question_per_screen_without_a_reload(chromium: Browser | None, live
         expect(page).to_have_url(re.compile(rf"/draws/{draw_id}/result$"))
         attempt = attempt_of(draw_id)
         assert attempt is not None and attempt.valid and attempt.n_answered == 10
+        # the result fits in a few screens: the percentage, passed or not in words, the rest folded
+        expect(page.locator(".percent")).to_have_text(f"{round(attempt.score * 100)}%")
+        expect(page.locator(".score-line")).to_have_text(f"共10题，答对{attempt.n_correct}题")
+        expect(page.locator(".result-head .verdict")).to_contain_text("合格")
+        assert page.evaluate("document.documentElement.scrollHeight") < 6 * viewport["height"]
+        assert_usable_on_a_phone(page)
+        screenshot(page, f"survey-result-{viewport['width']}")
 
 
 @pytest.mark.parametrize("viewport", SIZES)
