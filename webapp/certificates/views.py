@@ -101,7 +101,10 @@ def claim_certificate(draw_id: str) -> Response | tuple[str, int]:
     draw, attempt = _handed_in(draw_id)
     if attempt is None:
         return _to_quiz(draw)
+    if not certificates.earns_certificate(attempt):
+        raise certificates.CertificateNotEarned()
     form = NameForm()
+    # the one refusal left is of the name: shown beside the field
     on_refusal(lambda _error: _render_certificate(draw, attempt, form, 422), form)
     if not form.validate_on_submit():
         return _render_certificate(draw, attempt, form, 422)
