@@ -165,6 +165,27 @@ def test_claiming_twice_gives_the_same_certificate_with_the_new_name(app: Flask,
     assert count_certificates() == 1
 
 
+def test_two_claims_at_once_make_one_certificate(
+    app: Flask, resident: FlaskClient, passed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempt = attempt_of(passed)
+    first = certificates.issue_certificate(attempt, NAME)
+    db.session.commit()
+    # the second claim looked before the first was written, and finds it only on inserting its own
+    looked = []
+    real = certificates.certificate_for
+
+    def not_yet(attempt: Attempt) -> Certificate | None:
+        looked.append(attempt.id)
+        return None if len(looked) == 1 else real(attempt)
+
+    monkeypatch.setattr(certificates, "certificate_for", not_yet)
+    again = certificates.issue_certificate(attempt, "李四")
+    db.session.commit()
+    assert len(looked) == 2 and again.code == first.code and again.name == "李四"
+    assert count_certificates() == 1
+
+
 def test_a_residents_certificates_newest_first(app: Flask, resident: FlaskClient, library: Library) -> None:
     older = certificates.issue_certificate(attempt_of(hand_in(resident, library)), None)
     db.session.commit()
