@@ -134,6 +134,10 @@ def from_environment() -> dict[str, Any]:
         #: respondents enrolled per address: a school class on one Wi-Fi must fit
         "NEW_RESPONDENT_RATE_LIMIT": os.environ.get("NEW_RESPONDENT_RATE_LIMIT", "60 per hour"),
         "VOLUNTEER_SIGNUP_RATE_LIMIT": os.environ.get("VOLUNTEER_SIGNUP_RATE_LIMIT", "20 per hour"),
+        #: certificate verification pages per address: a few to check, far too few to guess codes
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "20 per minute;200 per day"),
+        #: the font certificates and posters are drawn with (default: WenQuanYi Micro Hei via fontconfig)
+        "CJK_FONT_PATH": os.environ.get("CJK_FONT_PATH", "").strip() or None,
         #: a late answer within this many seconds of the time limit still counts (network delay)
         "SUBMIT_GRACE_SECONDS": int(os.environ.get("SUBMIT_GRACE_SECONDS", "60")),
         #: after the time limit plus this, a draw is closed and a submission is refused

@@ -64,6 +64,14 @@ MESSAGES: dict[str, Any] = {
     "password_mismatch": _l("The two new passwords are not the same."),
     "username_invalid": _l("Use 1 to 64 characters for the username."),
     "username_taken": _l("This username is already taken."),
+    # certificates and share posters
+    "certificate_not_earned": _l("Only a passed awareness survey earns a certificate."),
+    "certificate_not_found": _l(
+        "We found no certificate with this number. Check the number printed on the certificate and try again."
+    ),
+    "certificate_name_too_long": _l("The name on the certificate can have at most 20 characters."),
+    "certificate_name_markup": _l("Please type just the name, without symbols such as < > & or quotation marks."),
+    "images_unavailable": _l("Pictures cannot be made right now. Please try again later."),
     # targets
     "unknown_indicator": _l("Choose one of the listed indicators."),
     "unknown_period": _l("Use a month (2026-11), quarter (2026Q4), year (2026) or plan period (2026-2030)."),

@@ -4,6 +4,7 @@ from quizzes.models import Answer, Attempt, Draw
 from webapp.accounts.models import ApiToken, User
 from webapp.audit.models import AuditEntry
 from webapp.campaigns.models import Activity, ServiceRecord
+from webapp.certificates.models import Certificate
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.monitoring.models import Interview, Interviewer, Invitation, Wave, WaveCommunity, WaveEstimate
 from webapp.regions.models import PopulationMargin, Region
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "Attempt",
     "AuditEntry",
+    "Certificate",
     "Draw",
     "Interview",
     "Interviewer",

@@ -3,10 +3,11 @@
 After RETENTION_YEARS a respondent who has not been active since can no longer be linked
 to a device (the digest of their token is removed; they stay a statistic), and the raw
 detail of old quizzes goes: each answer, the questions and option order served, the
-client's idempotency key. What was handed in stays as one row per attempt (score, valid,
-passed), and every rollup stays as it is, so the figures of old periods do not change and
-``flask stats rebuild`` can still recompute them (the answer rollups of purged months are
-kept as they were). Audit entries go after AUDIT_RETENTION_YEARS.
+client's idempotency key, and the name on a certificate (which stays valid without it).
+What was handed in stays as one row per attempt (score, valid, passed), and every rollup
+stays as it is, so the figures of old periods do not change and ``flask stats rebuild``
+can still recompute them (the answer rollups of purged months are kept as they were).
+Audit entries go after AUDIT_RETENTION_YEARS.
 
 Cut-offs fall on the first day of a local month, so a month's raw rows go all at once.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import Text, cast, delete, exists, func, select, update
 from quizzes.models import Answer, Attempt, Draw
 from webapp.audit import service as audit
 from webapp.audit.models import AuditEntry
+from webapp.certificates.models import Certificate
 from webapp.clock import local_midnight_utc, to_local
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
@@ -36,6 +38,7 @@ class Purge:
     answers: int
     served_questions: int
     idempotency_keys: int
+    certificate_names: int
     audit_entries: int
 
     def counts(self) -> dict[str, int]:
@@ -71,6 +74,12 @@ def _rules(raw_before: datetime, audit_before: datetime) -> dict[str, Rule]:
             Attempt,
             (Attempt.submitted_at < raw_before, Attempt.idempotency_key.is_not(None)),
             {"idempotency_key": None},
+        ),
+        # a certificate stays valid and verifiable, without the name its holder once gave
+        "certificate_names": (
+            Certificate,
+            (Certificate.issued_at < raw_before, Certificate.name.is_not(None)),
+            {"name": None},
         ),
         "audit_entries": (AuditEntry, (AuditEntry.at < audit_before,), None),
     }
