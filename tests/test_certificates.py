@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
 from datetime import timedelta
 
@@ -465,3 +466,14 @@ def test_the_result_actions_offer_what_the_attempt_allows(
         none = render_template_string(MACRO, draw=other, attempt=other.attempt, certificate=None)
         assert "领取电子证书" not in none and "生成分享海报" in none
         db.session.rollback()
+
+
+def test_the_verification_code_stays_out_of_the_logs(
+    resident: FlaskClient, certified: Certificate, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The code opens a page with the holder's name: the access log writes the route, not the code."""
+    caplog.set_level(logging.INFO, logger="webapp.access")
+    assert resident.get(f"/verify/{certified.code}").status_code == 200
+    assert resident.get(f"/certificates/{certified.code}.png").status_code == 200
+    assert certified.code not in caplog.text
+    assert "GET /verify/<code> 200" in caplog.text and "GET /certificates/<code>.png 200" in caplog.text

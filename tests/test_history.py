@@ -80,3 +80,15 @@ def test_the_community_standing_is_the_organizers_figure(app: Flask, hand_in_sur
         ours.id: 3,
         neighbour.id: 2,
     }
+
+
+def test_the_record_lists_the_phones_certificates(resident: FlaskClient, library: Library) -> None:
+    draw_id = take_survey(resident, library)
+    result = resident.get(f"/draws/{draw_id}/result").get_data(as_text=True)
+    assert "领取电子证书" in result and f"/draws/{draw_id}/poster" in result
+    claimed = resident.post(f"/draws/{draw_id}/certificate", data={"csrf_token": csrf_token(resident), "name": ""})
+    assert claimed.status_code == 303
+    page = resident.get("/me").get_data(as_text=True)
+    assert "我的证书" in page and f'href="/draws/{draw_id}/certificate"' in page
+    assert re.search(r"验证码 [A-Z2-9]{5}-[A-Z2-9]{5}", page)
+    assert "查看证书" in resident.get(f"/draws/{draw_id}/result").get_data(as_text=True)

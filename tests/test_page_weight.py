@@ -54,3 +54,12 @@ def test_the_result_and_the_record_are_light(resident: FlaskClient, library: Lib
     draw_id = handed_in_survey(resident, library)
     for path in (f"/draws/{draw_id}/result", "/me"):
         assert transferred(resident, path) < LIMIT, path
+
+
+def test_the_certificate_its_check_and_the_poster_are_light(resident: FlaskClient, library: Library) -> None:
+    draw_id = handed_in_survey(resident, library)
+    resident.post(f"/draws/{draw_id}/certificate", data={"csrf_token": csrf_token(resident), "name": "王秀英"})
+    code = re.search(r"/verify/([A-Z0-9-]+)", resident.get(f"/draws/{draw_id}/certificate").get_data(as_text=True))
+    assert code, "the certificate page links to its public check"
+    for path in (f"/draws/{draw_id}/certificate", f"/verify/{code.group(1)}", f"/draws/{draw_id}/poster"):
+        assert transferred(resident, path) < LIMIT, (path, transferred(resident, path))

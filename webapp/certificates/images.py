@@ -40,6 +40,8 @@ FC_MATCH = "fc-match"
 CERTIFICATE_SIZE = (1240, 1754)
 #: a phone screen, to be pressed and held and saved, then shared in a chat
 POSTER_SIZE = (750, 1334)
+#: colours a picture is reduced to
+PALETTE_COLOURS = 48
 
 RED = (179, 38, 30)
 RED_DARK = (140, 29, 24)
@@ -217,6 +219,11 @@ def _qr_image(url: str, size: int) -> Image.Image:
 
 def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
+    # a palette of few colours: flat colours and anti-aliased text need no more, and a phone on a
+    # slow network loads a third of the bytes
+    image = image.convert("RGB").quantize(
+        colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
 

@@ -22,6 +22,7 @@ from webapp.extensions import limiter
 from webapp.forms import Form
 from webapp.i18n import current_lang
 from webapp.learn.views import cookie_respondent
+from webapp.ops.logs import path_kept_out_of_logs
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 bp.add_app_template_global(certificates.earns_certificate, "earns_certificate")
@@ -124,6 +125,7 @@ def remove_name(draw_id: str) -> Response:
 
 
 @bp.get("/certificates/<code>.png")
+@path_kept_out_of_logs
 def certificate_png(code: str) -> Response:
     """The certificate as a picture, for its holder only (anyone else gets a 404)."""
     certificate = certificates.owned_certificate(code, cookie_respondent())
@@ -132,6 +134,7 @@ def certificate_png(code: str) -> Response:
 
 
 @bp.get("/certificates/<code>.pdf")
+@path_kept_out_of_logs
 def certificate_pdf(code: str) -> Response:
     """The certificate as an A4 PDF, for its holder only."""
     certificate = certificates.owned_certificate(code, cookie_respondent())
@@ -150,6 +153,7 @@ def verify_form() -> Response | str:
 
 
 @bp.get("/verify/<code>")
+@path_kept_out_of_logs
 @limiter.limit(verify_rate_limit, key_func=lambda: f"verify:{get_remote_address()}")
 def verify(code: str) -> tuple[str, int, dict[str, str]]:
     """Public: whether a certificate with this code was issued, and what it says. No answers."""

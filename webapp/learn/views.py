@@ -17,6 +17,7 @@ from quizzes import service as quizzes
 from quizzes.library import Library
 from quizzes.models import Draw
 from webapp.campaigns import service as campaigns
+from webapp.certificates import service as certificates
 from webapp.clock import utcnow
 from webapp.errors import DomainError, on_refusal
 from webapp.extensions import answer_rate_limit, enrolment_limit, limiter, quiz_rate_limit
@@ -132,6 +133,7 @@ def my_history() -> str:
         resume_url=_where_to_answer(history.unfinished) if history and history.unfinished else None,
         quizzes=library().quizzes,
         catalog=library().catalog,
+        certificates=certificates.certificates_of(respondent) if respondent else [],
         standing=community_standing(community) if community else None,
         percent=percent,
     )
@@ -434,4 +436,5 @@ def draw_result(draw_id: str) -> Response | str:
         topics=quizzes.topic_summary(items),
         taxonomy=library().catalog.taxonomy,
         next_lessons=quizzes.lessons_to_read(items),
+        certificate=certificates.certificate_for(draw.attempt),
     )
