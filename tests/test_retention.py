@@ -126,3 +126,22 @@ def test_cutoffs_fall_on_local_month_starts() -> None:
     # 2026-12-01 03:00 in Beijing is still November in UTC
     assert cutoff(datetime(2026, 11, 30, 19, 0), 3) == datetime(2023, 11, 30, 16, 0)
     assert cutoff(datetime(2026, 11, 30, 15, 0), 3) == datetime(2023, 10, 31, 16, 0)
+
+
+def test_answers_kept_screen_by_screen_go_with_the_other_raw_rows(app: Flask, library: Library) -> None:
+    from quizzes import service as quizzes
+    from quizzes.models import SavedAnswer
+    from quizzes.service import Timing
+    from webapp.retention import purge
+
+    now = utcnow()
+    timing = Timing.from_config(app.config)
+    for when in (now - timedelta(days=4 * 365), now - timedelta(days=30)):
+        respondent, _token = learn.enroll_respondent(get_region(COMMUNITY))
+        draw = quizzes.start_draw(library, library.survey, respondent, get_region(COMMUNITY), timing, now=when)
+        quizzes.save_answer(library, draw, 0, [1], now=when)
+        quizzes.save_answer(library, draw, 3, [0], now=when)
+    db.session.commit()
+    assert purge(now, 3, 5, dry_run=True).saved_answers == 2 and count(SavedAnswer) == 4
+    assert purge(now, 3, 5).saved_answers == 2
+    assert count(SavedAnswer) == 2  # last month's sitting keeps its answers

@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Text, cast, delete, exists, func, select, update
 
-from quizzes.models import Answer, Attempt, Draw
+from quizzes.models import Answer, Attempt, Draw, SavedAnswer
 from webapp.audit import service as audit
 from webapp.audit.models import AuditEntry
 from webapp.certificates.models import Certificate
@@ -36,6 +36,7 @@ class Purge:
     audit_before: datetime
     respondent_tokens: int
     answers: int
+    saved_answers: int
     served_questions: int
     idempotency_keys: int
     certificate_names: int
@@ -68,6 +69,8 @@ def _rules(raw_before: datetime, audit_before: datetime) -> dict[str, Rule]:
             {"token_hash": None},
         ),
         "answers": (Answer, (Answer.attempt_id.in_(old_attempts),), None),
+        # answers kept screen by screen of a sitting never handed in, or handed in on one page
+        "saved_answers": (SavedAnswer, (SavedAnswer.saved_at < raw_before,), None),
         # JSON has no equality in PostgreSQL; its text does
         "served_questions": (Draw, (Draw.served_at < raw_before, cast(Draw.items, Text) != "[]"), {"items": []}),
         "idempotency_keys": (
