@@ -22,7 +22,7 @@ from webapp.accounts.service import issue_token
 from webapp.campaigns.models import Activity
 from webapp.clock import utcnow
 from webapp.extensions import db
-from webapp.urls import numbers_up_to
+from webapp.urls import PositionConverter, numbers_up_to
 from webapp.volunteers.models import Volunteer
 
 REFUSED = {
@@ -206,16 +206,21 @@ def test_every_api_input_field_refuses_control_characters_and_fractions(app: Fla
 # --- numbers: ids the database cannot hold, fractions where whole numbers belong -------------
 
 
+def _is_id(converter) -> bool:
+    # a question's position (0 to 99) is a place in a sitting, not a row's id
+    return isinstance(converter, IntegerConverter) and not isinstance(converter, PositionConverter)
+
+
 def _paths_with_ids(app: Flask, number: str) -> list[tuple[str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
         converters = rule._converters
-        if not any(isinstance(c, IntegerConverter) for c in converters.values()):
+        if not any(_is_id(c) for c in converters.values()):
             continue
         values = {
             name: sorted(c.items)[0] if isinstance(c, AnyConverter) else COMMUNITY for name, c in converters.items()
         }
-        values.update({name: 0 for name, c in converters.items() if isinstance(c, IntegerConverter)})
+        values.update({name: 0 for name, c in converters.items() if _is_id(c)})
         path = rule.build(values)[1].replace("/0", f"/{number}")
         found += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return found
@@ -230,6 +235,17 @@ def test_ids_no_row_can_have_are_404_everywhere(app: Flask, as_user, tokens: dic
             api = path.startswith("/api/")
             response = admin.open(path, method=method, headers=tokens["admin"] if api else {}, json={} if api else None)
             assert response.status_code == 404, (method, path[:80], response.status_code)
+
+
+def test_question_positions_beyond_a_sitting_are_404(client: FlaskClient) -> None:
+    draw = new_draw(client)
+    headers = {"X-Respondent-Token": draw["respondent_token"]}
+    for position in ("100", "-1", "007", "01", "１", "9" * 5000):
+        response = client.put(f"/api/v1/draws/{draw['id']}/answers/{position}", json={"choices": [0]}, headers=headers)
+        assert response.status_code == 404, position
+    assert (
+        client.put(f"/api/v1/draws/{draw['id']}/answers/0", json={"choices": [0]}, headers=headers).status_code == 200
+    )
 
 
 @pytest.mark.parametrize("limit", [1, 7, 10, 99, 100, 305, 2**31 - 1])
