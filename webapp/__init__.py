@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.certificates.views import bp as certificates_bp
     from webapp.learn.views import bp as learn_bp
     from webapp.monitoring.views import bp as monitoring_bp
+    from webapp.record.views import bp as record_bp
     from webapp.stats.target_views import bp as targets_bp
     from webapp.stats.views import bp as stats_bp
     from webapp.volunteers.views import bp as volunteers_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         targets_bp,
         monitoring_bp,
         certificates_bp,
+        record_bp,
     ):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["audit_action_label"] = audit_action_label

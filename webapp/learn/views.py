@@ -26,8 +26,6 @@ from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
-from webapp.stats.labels import percent
-from webapp.stats.standing import community_standing
 from webapp.text import is_whole_number, search_terms
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -95,7 +93,7 @@ def _render_home(unknown_code: str | None = None) -> str:
         unknown_code=unknown_code,
         unfinished=unfinished,
         answered=len(quizzes.saved_choices(unfinished)) if unfinished else 0,
-        resume_url=_where_to_answer(unfinished) if unfinished else None,
+        resume_url=where_to_answer(unfinished) if unfinished else None,
         topics=library().catalog.taxonomy.topics.values(),
         survey=library().survey,
     )
@@ -119,24 +117,6 @@ def activity_entry(code: str) -> Response:
         abort(404)
     response = _remember(redirect(url_for(".home")), COMMUNITY_COOKIE, activity.community.code)
     return _remember(response, ACTIVITY_COOKIE, activity.code, max_age=ACTIVITY_HOURS * 3600)
-
-
-@bp.get("/me")
-def my_history() -> str:
-    """This phone's own record, and how its community stands in its street."""
-    respondent = cookie_respondent() if request.cookies.get(RESPONDENT_COOKIE) else None
-    community = chosen_community() or (respondent.community if respondent else None)
-    history = learn.history_of(respondent) if respondent else None
-    return render_template(
-        "learn/history.html",
-        history=history,
-        resume_url=_where_to_answer(history.unfinished) if history and history.unfinished else None,
-        quizzes=library().quizzes,
-        catalog=library().catalog,
-        certificates=certificates.certificates_of(respondent) if respondent else [],
-        standing=community_standing(community) if community else None,
-        percent=percent,
-    )
 
 
 @bp.get("/offline")
@@ -233,20 +213,20 @@ def start_quiz(slug: str) -> Response | tuple[str, int]:
         request.cookies.get(ACTIVITY_COOKIE),
         resume=True,
     )
-    response = redirect(_where_to_answer(draw), code=303)
+    response = redirect(where_to_answer(draw), code=303)
     return _remember(response, RESPONDENT_COOKIE, new_token) if new_token else response
 
 
-def _where_to_answer(draw: Draw) -> str:
+def where_to_answer(draw: Draw) -> str:
     """A survey is answered one question per screen, from the first not yet answered; a short
     practice quiz on one page."""
     if draw.kind != "survey":
-        return url_for(".take_draw", draw_id=draw.id)
+        return url_for("learn.take_draw", draw_id=draw.id)
     saved = quizzes.saved_choices(draw)
     first_open = next((i for i in range(len(draw.items)) if i not in saved), None)
     if first_open is None:
-        return url_for(".review_draw", draw_id=draw.id)
-    return url_for(".draw_question", draw_id=draw.id, number=first_open + 1)
+        return url_for("learn.review_draw", draw_id=draw.id)
+    return url_for("learn.draw_question", draw_id=draw.id, number=first_open + 1)
 
 
 def _start_afresh(slug: str) -> Callable[[DomainError], ResponseReturnValue]:
