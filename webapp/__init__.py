@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _keep_rollups()
 
+    from webapp.compression import init_compression
     from webapp.errors import init_errors
     from webapp.ops import init_ops
     from webapp.security import init_security
@@ -40,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_errors(app)
     init_security(app)
     init_ops(app)
+    init_compression(app)
 
     from webapp.cli import register_cli
 
