@@ -15,6 +15,7 @@ from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY, CSRF_RE, csrf_token
 from tests.helpers import right_form, start_quiz
 from webapp.extensions import db
+from webapp.learn.marks import label_marks
 
 
 def submit(client: FlaskClient, draw_id: str, form: dict, **extra):
@@ -74,10 +75,13 @@ def test_lesson_filters(client: FlaskClient, library: Library) -> None:
     assert client.get("/lessons?topic=<script>").status_code == 200
 
 
-def test_lesson_page_has_body_and_check(resident: FlaskClient, library: Library) -> None:
+def test_lesson_page_has_body_and_check(app: Flask, resident: FlaskClient, library: Library) -> None:
     page = resident.get("/lessons/oil-pan-fire").get_data(as_text=True)
     lesson = library.catalog.lesson("oil-pan-fire", "zh_Hans")
-    assert lesson.title in page and lesson.html in page
+    with app.test_request_context():
+        body = label_marks(lesson.html)  # its ✅ and ❌ said in words
+    assert lesson.title in page and body in page
+    assert '<span aria-hidden="true">❌</span> 不要</strong> 往锅里泼水' in page
     assert "/quizzes/check-oil-pan-fire/start" in page
 
 

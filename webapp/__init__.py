@@ -126,15 +126,19 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.audit.labels import audit_action_label
     from webapp.audit.views import bp as audit_bp
     from webapp.campaigns.views import bp as campaigns_bp
+    from webapp.learn.marks import label_marks
     from webapp.learn.views import bp as learn_bp
     from webapp.monitoring.views import bp as monitoring_bp
+    from webapp.preferences import bp as preferences_bp
     from webapp.stats.target_views import bp as targets_bp
     from webapp.stats.views import bp as stats_bp
     from webapp.volunteers.views import bp as volunteers_bp
 
-    for blueprint in (learn_bp, volunteers_bp, campaigns_bp, audit_bp, stats_bp, targets_bp, monitoring_bp):
+    blueprints = (learn_bp, volunteers_bp, campaigns_bp, audit_bp, stats_bp, targets_bp, monitoring_bp)
+    for blueprint in (*blueprints, preferences_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["audit_action_label"] = audit_action_label
+    app.jinja_env.filters["label_marks"] = label_marks
     init_accounts(app)
     init_api(app)
 
