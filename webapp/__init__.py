@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.audit.labels import audit_action_label
     from webapp.audit.views import bp as audit_bp
     from webapp.campaigns.views import bp as campaigns_bp
+    from webapp.identity import bp as identity_bp
     from webapp.learn.marks import label_marks
     from webapp.learn.views import bp as learn_bp
     from webapp.monitoring.views import bp as monitoring_bp
@@ -135,7 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.volunteers.views import bp as volunteers_bp
 
     blueprints = (learn_bp, volunteers_bp, campaigns_bp, audit_bp, stats_bp, targets_bp, monitoring_bp)
-    for blueprint in (*blueprints, preferences_bp):
+    for blueprint in (*blueprints, preferences_bp, identity_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.filters["label_marks"] = label_marks
