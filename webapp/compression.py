@@ -52,9 +52,10 @@ def compress(response: Response) -> Response:
     response.set_data(gzip.compress(body, compresslevel=LEVEL, mtime=0))  # sets Content-Length
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
-    if etag:
-        # another encoding is another representation: it may not share a strong tag
-        response.set_etag(f"{etag}-gzip", weak=bool(weak))
+    if etag and not weak:
+        # the compressed bytes differ from the ones a strong tag vouches for; a weak tag still
+        # matches the same content in If-None-Match, as nginx does it
+        response.set_etag(etag, weak=True)
     return response
 
 
