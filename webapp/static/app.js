@@ -29,8 +29,8 @@
     var other = document.querySelector("a[data-text-size]:not([data-text-size=" + size + "])");
     if (other) other.focus();
   });
-  // a page the browser kept (the back button) follows the size chosen since
-  window.addEventListener("pageshow", function () { showSize(chosenSize()); });
+  // a page the browser kept in memory (the back button) follows the size chosen since
+  window.addEventListener("pageshow", function (event) { if (event.persisted) showSize(chosenSize()); });
 
   // Read aloud, where the browser can speak: a button reads the element it names.
   if (!("speechSynthesis" in window && "SpeechSynthesisUtterance" in window)) return;
