@@ -16,6 +16,7 @@ from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY, CSRF_RE, csrf_token
 from tests.helpers import right_form, start_quiz
 from webapp.extensions import db
+from webapp.learn.marks import label_marks
 
 
 def submit(client: FlaskClient, draw_id: str, form: dict, **extra):
@@ -83,10 +84,13 @@ def test_lesson_filters(client: FlaskClient, library: Library) -> None:
     assert client.get("/lessons?topic=<script>").status_code == 200
 
 
-def test_lesson_page_has_body_and_check(resident: FlaskClient, library: Library) -> None:
+def test_lesson_page_has_body_and_check(app: Flask, resident: FlaskClient, library: Library) -> None:
     page = resident.get("/lessons/oil-pan-fire").get_data(as_text=True)
     lesson = library.catalog.lesson("oil-pan-fire", "zh_Hans")
-    assert lesson.title in page and lesson.html in page
+    with app.test_request_context():
+        body = label_marks(lesson.html)  # its ✅ and ❌ said in words
+    assert lesson.title in page and body in page
+    assert '<span aria-hidden="true">❌</span> 不要</strong> 往锅里泼水' in page
     assert "/quizzes/check-oil-pan-fire/start" in page
 
 
@@ -292,14 +296,19 @@ def test_quiz_submissions_are_rate_limited(database_uri: str) -> None:
 
 
 def test_lesson_page_is_light(resident: FlaskClient) -> None:
-    """A lesson page with its stylesheet and script transfers well under 60 KB compressed."""
+    """A lesson page with what the browser fetches to show it (stylesheet, script, favicon)
+    transfers well under 60 KB compressed. The home-screen icons and the manifest are fetched
+    only to install the site, the share picture only by link previews."""
     html = resident.get("/lessons/high-rise-escape").get_data()
-    assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
-    assert len(assets) == 2  # one stylesheet, one small script; nothing inline
+    styles = re.findall(rb'<link rel="stylesheet" href="(/static/[^"]+)"', html)
+    scripts = re.findall(rb'<script src="(/static/[^"]+)"', html)
+    icons = re.findall(rb'<link rel="icon" href="(/static/[^"]+)"', html)
+    assert (len(styles), len(scripts), len(icons)) == (1, 1, 1)  # one of each; nothing inline
     assert b"<script>" not in html and b"style=" not in html
     total = len(gzip.compress(html))
-    for url in assets:
+    for url in styles + scripts + icons:
         with resident.get(url.decode()) as response:
+            assert response.status_code == 200, url
             total += len(gzip.compress(response.get_data()))
     assert total < 60 * 1024
 

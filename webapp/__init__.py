@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _keep_rollups()
 
+    from webapp.compression import init_compression
     from webapp.errors import init_errors
     from webapp.ops import init_ops
     from webapp.security import init_security
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_errors(app)
     init_security(app)
     init_ops(app)
+    init_compression(app)
 
     from webapp.cli import register_cli
 
@@ -126,26 +128,21 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.audit.views import bp as audit_bp
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.certificates.views import bp as certificates_bp
+    from webapp.identity import bp as identity_bp
+    from webapp.learn.marks import label_marks
     from webapp.learn.views import bp as learn_bp
     from webapp.monitoring.views import bp as monitoring_bp
+    from webapp.preferences import bp as preferences_bp
     from webapp.record.views import bp as record_bp
     from webapp.stats.target_views import bp as targets_bp
     from webapp.stats.views import bp as stats_bp
     from webapp.volunteers.views import bp as volunteers_bp
 
-    for blueprint in (
-        learn_bp,
-        volunteers_bp,
-        campaigns_bp,
-        audit_bp,
-        stats_bp,
-        targets_bp,
-        monitoring_bp,
-        certificates_bp,
-        record_bp,
-    ):
+    blueprints = (learn_bp, volunteers_bp, campaigns_bp, audit_bp, stats_bp, targets_bp, monitoring_bp)
+    for blueprint in (*blueprints, certificates_bp, record_bp, preferences_bp, identity_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["audit_action_label"] = audit_action_label
+    app.jinja_env.filters["label_marks"] = label_marks
     init_accounts(app)
     init_api(app)
 

@@ -53,8 +53,10 @@ def _security_headers(response: Response) -> Response:
     for name, value in _headers_for_every_response(current_app.config["SESSION_COOKIE_SECURE"]).items():
         headers.setdefault(name, value)
     if request.endpoint == "learn.lesson" and response.status_code == 200:
-        # lessons change only with a deploy; personal bits (the community) ride in a cookie
+        # lessons change only with a deploy; personal bits (the community, the text size) ride
+        # in cookies, so a browser's kept copy is not used once they change
         headers.setdefault("Cache-Control", "private, max-age=300")
+        response.vary.add("Cookie")
     elif "Cache-Control" not in headers:
         headers["Cache-Control"] = (
             "no-store" if request.path.startswith(("/staff", "/admin", "/api/v1/")) else "no-cache"

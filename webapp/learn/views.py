@@ -24,6 +24,7 @@ from webapp.extensions import answer_rate_limit, enrolment_limit, limiter, quiz_
 from webapp.i18n import current_lang
 from webapp.learn import service as learn
 from webapp.ops.metrics import count_submission
+from webapp.preferences import text_size
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.text import is_whole_number, search_terms
@@ -160,7 +161,7 @@ def lesson(slug: str) -> str:
         return _render_lesson(found, community is not None, csrf_token)
     # Signed out, a lesson page is the same for every reader but for the form's token: the
     # catalog is fixed at start-up, so each worker renders it once and fills the token in.
-    key = (slug, current_lang(), request.args.get("lang"), community is not None)
+    key = (slug, current_lang(), request.args.get("lang"), community is not None, text_size())
     kept = current_app.extensions.setdefault("lesson_pages", {})
     if key not in kept:
         kept[key] = _render_lesson(found, community is not None, lambda: FORM_TOKEN_MARK)
