@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 
-from content.catalog import CONTENT_DIR, load_catalog, render_markdown
+from content.catalog import CONTENT_DIR, load_catalog, render_markdown, split_front_matter
 from content.errors import ContentError
+from content.yamlfile import load_yaml
 from quizzes.bank import BANK_DIR, load_bank
 from quizzes.library import Library
 
@@ -109,3 +113,83 @@ def test_broken_content_stops_start_up(monkeypatch: pytest.MonkeyPatch, content_
     monkeypatch.setattr(catalog_module.load_catalog, "__defaults__", (content_copy,))
     with pytest.raises(ContentError, match="gas-leak/zh_Hans.md: missing front matter"):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+#: ASCII quotation marks; Chinese text quotes with “…” and ‘…’
+ASCII_QUOTES = ('"', "'")
+#: a ✅ or ❌ says in words what it means, so older readers and screen readers need not guess
+MARK_LABELS = {"zh_Hans": {"✅": "要：", "❌": "不要："}, "en": {"✅": "Do: ", "❌": "Don't: "}}
+#: words that, right after "don't", make a double negative
+NEGATIVE_START = {
+    "zh_Hans": re.compile(r"(不|别|勿|禁止|严禁|没|莫|未)"),
+    "en": re.compile(r"(don't|never|do not|not|no)\b", re.IGNORECASE),
+}
+
+
+def _lesson_files(lang: str) -> list[Path]:
+    files = sorted((CONTENT_DIR / "lessons").glob(f"*/{lang}.md"))
+    assert files
+    return files
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    return enumerate(path.read_text(encoding="utf-8").split("\n"), start=1)
+
+
+def test_chinese_lessons_quote_with_chinese_quotation_marks() -> None:
+    problems = []
+    for path in _lesson_files("zh_Hans"):
+        meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        closing = next(n for n, line in _numbered_lines(path) if n > 1 and line == "---")
+        for number, line in _numbered_lines(path):
+            if number == 1 or number == closing:
+                continue
+            if number < closing:
+                value = meta.get(line.partition(":")[0].strip())
+                text = value if isinstance(value, str) else ""
+            else:
+                text = line
+            if any(quote in text for quote in ASCII_QUOTES):
+                problems.append(f"{path.relative_to(CONTENT_DIR)}:{number}: {line}")
+    assert not problems, "ASCII quotation marks in Chinese lessons:\n" + "\n".join(problems)
+
+
+def test_do_and_dont_marks_are_labelled_in_words_without_double_negatives() -> None:
+    problems = []
+    for lang, labels in MARK_LABELS.items():
+        for path in _lesson_files(lang):
+            for number, line in _numbered_lines(path):
+                for found in re.finditer("[✅❌]", line):
+                    mark, label = found.group(), labels[found.group()]
+                    rest = line[found.end() :].lstrip()
+                    where = f"{path.relative_to(CONTENT_DIR)}:{number}: {line}"
+                    if not rest.startswith(label):
+                        problems.append(f"{where}  (needs the label {label.strip()!r} after {mark})")
+                    elif mark == "❌" and NEGATIVE_START[lang].match(rest[len(label) :].lstrip()):
+                        problems.append(f"{where}  (a double negative: say what not to do positively)")
+    assert not problems, "\n".join(problems)
+
+
+def _chinese_texts(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        where = f"{where} {node['id']}" if "id" in node else where
+        for key, value in node.items():
+            if key == "zh_Hans" and isinstance(value, str):
+                yield where, value
+            else:
+                yield from _chinese_texts(value, where)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _chinese_texts(item, where)
+
+
+def test_chinese_questions_quote_with_chinese_quotation_marks() -> None:
+    files = sorted(BANK_DIR.glob("*.yaml"))
+    assert files
+    problems = [
+        f"{where}: {text}"
+        for path in files
+        for where, text in _chinese_texts(load_yaml(path.read_text(encoding="utf-8")), path.name)
+        if any(quote in text for quote in ASCII_QUOTES)
+    ]
+    assert not problems, "ASCII quotation marks in Chinese questions:\n" + "\n".join(problems)
