@@ -16,7 +16,7 @@ from quizzes.models import Answer, Attempt, Draw
 from tests.conftest import COMMUNITY, CSRF_RE, csrf_token
 from tests.helpers import right_form, start_quiz
 from webapp.extensions import db
-from webapp.learn.marks import label_marks
+from webapp.learn.marks import quiet_marks
 
 
 def submit(client: FlaskClient, draw_id: str, form: dict, **extra):
@@ -88,9 +88,9 @@ def test_lesson_page_has_body_and_check(app: Flask, resident: FlaskClient, libra
     page = resident.get("/lessons/oil-pan-fire").get_data(as_text=True)
     lesson = library.catalog.lesson("oil-pan-fire", "zh_Hans")
     with app.test_request_context():
-        body = label_marks(lesson.html)  # its ✅ and ❌ said in words
+        body = quiet_marks(lesson.html)  # its ✅ and ❌ kept from screen readers, beside the words
     assert lesson.title in page and body in page
-    assert '<span aria-hidden="true">❌</span> 不要</strong> 往锅里泼水' in page
+    assert '<span class="mark mark-dont" aria-hidden="true">❌</span> 不要：' in page
     assert "/quizzes/check-oil-pan-fire/start" in page
 
 

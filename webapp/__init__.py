@@ -129,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.certificates.views import bp as certificates_bp
     from webapp.identity import bp as identity_bp
-    from webapp.learn.marks import label_marks
+    from webapp.learn.marks import quiet_marks
     from webapp.learn.views import bp as learn_bp
     from webapp.monitoring.views import bp as monitoring_bp
     from webapp.preferences import bp as preferences_bp
@@ -142,7 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (*blueprints, certificates_bp, record_bp, preferences_bp, identity_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["audit_action_label"] = audit_action_label
-    app.jinja_env.filters["label_marks"] = label_marks
+    app.jinja_env.filters["quiet_marks"] = quiet_marks
     init_accounts(app)
     init_api(app)
 

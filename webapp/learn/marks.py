@@ -1,28 +1,26 @@
-"""The ✅ and ❌ of the lessons' do-and-don't lists, given words.
+"""The ✅ and ❌ of the lessons' do-and-don't lists, kept from screen readers.
 
-A mark alone is read differently by different people (and by screen readers as "check mark
-button"); older readers are told in words what to do and what not to do. The mark stays,
-hidden from screen readers, in front of a label in the page's language.
+The lessons say in words what to do and what not to ("✅ 要：…", "❌ 不要：…"; the content tests
+hold every list to it). The mark is a picture beside those words: screen readers would read it
+as "check mark button", so it is hidden from them, and coloured for the eye only.
 """
 
 from __future__ import annotations
 
 import re
 
-from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 MARKS = re.compile(r"[✅✔]\ufe0f?|[❌✘]\ufe0f?")
 DO = frozenset("✅✔")
 
 
-def label_marks(html: str) -> Markup:
-    """A lesson's HTML with every ✅ / ❌ followed by "Do" / "Don't" in words."""
-    do, dont = escape(_("Do")), escape(_("Don't"))
+def quiet_marks(html: str) -> Markup:
+    """A lesson's HTML with every ✅ / ❌ hidden from screen readers."""
 
-    def labelled(match: re.Match[str]) -> str:
+    def hidden(match: re.Match[str]) -> str:
         mark = match.group(0)
-        kind, label = ("do", do) if mark[0] in DO else ("dont", dont)
-        return f'<strong class="mark mark-{kind}"><span aria-hidden="true">{mark}</span> {label}</strong>'
+        kind = "do" if mark[0] in DO else "dont"
+        return f'<span class="mark mark-{kind}" aria-hidden="true">{mark}</span>'
 
-    return Markup(MARKS.sub(labelled, html))
+    return Markup(MARKS.sub(hidden, html))
