@@ -36,8 +36,13 @@
   if (!("speechSynthesis" in window && "SpeechSynthesisUtterance" in window)) return;
   var synth = window.speechSynthesis;
   var speaking = null;
-  var buttons = document.querySelectorAll("button.speak[data-speak]");
-  for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
+  function reveal() {
+    var buttons = document.querySelectorAll("button.speak[data-speak]");
+    for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
+  }
+  reveal();
+  // the survey's next screen arrives without a reload (survey.js): its buttons too
+  document.addEventListener("content-replaced", function () { stop(); reveal(); });
 
   function stop() {
     if (speaking) speaking.classList.remove("speaking");

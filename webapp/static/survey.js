@@ -36,6 +36,7 @@
     if (push) history.pushState({ step: true }, "", url);
     var heading = document.querySelector("main h1");
     if (heading) heading.focus();
+    document.dispatchEvent(new CustomEvent("content-replaced"));
     startCountdown();
   }
 
