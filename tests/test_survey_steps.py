@@ -120,10 +120,12 @@ def test_the_long_page_stays_and_shows_the_kept_answers(resident: FlaskClient) -
     assert re.search(r'id="q2-1" name="q2"\s+value="1" checked', page)
 
 
-def test_a_forged_answer_or_question_is_refused(resident: FlaskClient, client: FlaskClient) -> None:
+def test_a_forged_answer_or_question_is_refused(resident: FlaskClient, library: Library) -> None:
     draw_id = start_quiz(resident)
     assert answer(resident, draw_id, 1, [9]).status_code == 422
-    assert answer(resident, draw_id, 1, [0, 1]).status_code in (422, 303)  # several on a single answer
+    items = db.session.get(Draw, draw_id).items
+    single = next(i for i, item in enumerate(items) if library.bank.questions[item["q"]].type != "multiple")
+    assert answer(resident, draw_id, single + 1, [0, 1]).status_code == 422  # two on a one-answer question
     token = csrf_token(resident)
     assert resident.post(f"/draws/{draw_id}/q/1", data={"csrf_token": token, "q0": "x"}).status_code == 422
     assert resident.post(f"/draws/{draw_id}/q/11", data={"csrf_token": token, "q10": "0"}).status_code == 404
