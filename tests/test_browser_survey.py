@@ -141,7 +141,8 @@ def test_a_dropped_network_loses_no_answer(chromium: Browser | None, live_server
 def test_a_closed_tab_resumes_where_it_stopped(chromium: Browser | None, live_server: str) -> None:
     with phone(chromium, live_server) as page:
         draw_id = begin(page)
-        for _ in range(3):
+        for number in range(1, 4):
+            expect(h1(page)).to_have_text(f"第 {number} 题 / 共 10 题")  # this screen, not the one before
             choose_first(page)
             page.get_by_role("button", name="下一题").click()
         expect(h1(page)).to_have_text("第 4 题 / 共 10 题")
