@@ -14,11 +14,12 @@ the topic, the question's difficulty and how far the campaign has come.
 The schema comes from the migrations. Everything is planned first — who lives where, and
 when each sitting, hand-in and lesson happens — and ids are given in time order, as the
 database would have given them. The replay is then split by ranges of communities over one
-forked process per CPU (Linux): each turns its events into rows and sums the project's own
-``survey_increments`` / ``reach_increments`` per community and month, replaying every event
-in time order as ``webapp.stats.rollups.rebuild()`` does, so the rollups equal a rebuild and
-each respondent's ``last_*_month`` is what a rebuild leaves: live submissions continue from
-there. Rows are written in bulk — executemany on SQLite (by the parent, the only writer),
+forked process per CPU (Linux): each turns its events into rows, replaying every event in
+time order as the rollup applier does to find the scopes each is a respondent's first in, so
+each respondent's ``last_*_month`` is what a rebuild leaves and live submissions continue from
+there. The rows are written as counted, in one batch that the applier's own statements then fold
+into the rollups of every region level, so the rollups equal a rebuild. Rows are written in
+bulk — executemany on SQLite (by the parent, the only writer),
 with journalling off during the load, COPY on PostgreSQL (by each process) — with secondary
 indexes and foreign keys dropped during the load and recreated from their own definitions
 afterwards, then ANALYZE.
@@ -55,7 +56,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from random import Random
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,11 +75,10 @@ from webapp.clock import local_month  # noqa: E402
 from webapp.config import database_url  # noqa: E402
 from webapp.demo import TOPIC_DIFFICULTY  # noqa: E402
 from webapp.learn.service import hash_token  # noqa: E402
-from webapp.stats.periods import first_scopes  # noqa: E402
-from webapp.stats.rollups import ROLLUPS, AnswerFacts, SurveyFacts, reach_increments, survey_increments  # noqa: E402
+from webapp.stats.periods import first_scopes, scope_bits  # noqa: E402
 
 #: bump when the generated rows change, so a kept database is regenerated
-VERSION = 1
+VERSION = 2
 CITY_CODE = "BENCH"
 DEFAULT_COMMUNITIES = 5200
 DEFAULT_RESPONDENTS = 1_000_000
@@ -132,7 +132,6 @@ LOADED_TABLES = (
     "attempts",
     "answers",
     "lesson_completions",
-    *(model.__tablename__ for model in ROLLUPS),
 )
 #: the loaded tables whose ids are integers from a sequence
 ID_TABLES = ("regions", "respondents", "attempts", "answers", "lesson_completions")
@@ -159,6 +158,9 @@ DRAW_COLUMNS = (
     "deadline_at",
     "expires_at",
     "submitted_at",
+    "month",
+    "rollup_batch",
+    "active_firsts",
 )
 ATTEMPT_COLUMNS = (
     "id",
@@ -179,20 +181,30 @@ ATTEMPT_COLUMNS = (
     "passed",
     "answers_digest",
     "idempotency_key",
+    "month",
+    "rollup_batch",
+    "reached_firsts",
+    "survey_firsts",
 )
 ANSWER_COLUMNS = ("id", "attempt_id", "position", "question_id", "topic", "chosen", "correct")
-LESSON_COLUMNS = ("id", "respondent_id", "community_id", "lesson_slug", "completed_at")
+LESSON_COLUMNS = (
+    "id",
+    "respondent_id",
+    "community_id",
+    "lesson_slug",
+    "completed_at",
+    "month",
+    "rollup_batch",
+    "active_firsts",
+    "reached_firsts",
+)
+#: the batch every generated event is written as counted by
+GENERATED_BATCH = 0
 COLUMNS = {
     "draws": DRAW_COLUMNS,
     "attempts": ATTEMPT_COLUMNS,
     "answers": ANSWER_COLUMNS,
     "lesson_completions": LESSON_COLUMNS,
-}
-#: each rollup table's columns: the key, then the sums
-ROLLUP_COLUMNS = {
-    model.__tablename__: [c.name for c in model.__table__.columns if c.primary_key]
-    + [c.name for c in model.__table__.columns if not c.primary_key]
-    for model in ROLLUPS
 }
 
 
@@ -210,8 +222,15 @@ def stamp(moment: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime(moment))
 
 
-#: the scopes an event is first in, memoised: the same few (previous, month) pairs recur
-_firsts = functools.cache(first_scopes)
+#: the scopes an event is first in, as bits, memoised: the same few (previous, month) pairs recur
+_firsts = functools.cache(lambda previous, month: scope_bits(first_scopes(previous, month)))
+
+
+class AnswerFacts(NamedTuple):
+    question_id: str
+    topic: str
+    chosen: tuple[str, ...]
+    correct: bool
 
 
 # --- the region tree ---------------------------------------------------------------
@@ -566,13 +585,11 @@ class Shared:
 
 
 class Replay:
-    """Turns one range of communities' events into rows and rollup increments.
+    """Turns one range of communities' events into rows.
 
     Events are replayed a month at a time and, within the month, one community after the
-    other, each community's in time order: rollups are kept per community and month, so
-    the sums in memory stay small (summing a whole city's month at once was much slower),
-    and a community's rows for the month are complete when it is done. Each month's rows
-    are written in id order, as the database would have received them. Randomness comes
+    other, each community's in time order. Each month's rows are written in id order, as the
+    database would have received them. Randomness comes
     from one generator per community, so the rows do not depend on how the communities
     were split between processes.
     """
@@ -594,7 +611,6 @@ class Replay:
         #: sittings waiting to be handed in, by order number
         self.open: dict[int, tuple] = {}
         self.rows: dict[str, list[tuple]] = defaultdict(list)
-        self.totals: dict[type, dict[tuple, dict]] = defaultdict(dict)
         self.months: dict[int, str] = {}
         self.attempts = 0
         self.handlers = {SITTING: self.sitting, HAND_IN: self.hand_in, LESSON: self.lesson}
@@ -607,7 +623,6 @@ class Replay:
             for leaf in sorted(by_community):
                 for event in by_community[leaf]:
                     self.handlers[event[2]](month, *event)
-                self.add_totals()
             self.write_rows()
         rows = sorted(self.respondent_rows())
         for start in range(0, len(rows), BATCH):
@@ -633,18 +648,8 @@ class Replay:
             self.seen.append(index)
         return self.ids.respondent[index]
 
-    def add(self, increments: list) -> None:
-        for model, key, amounts in increments:
-            table = self.totals[model]
-            row = table.get(key)
-            if row is None:
-                table[key] = amounts  # a fresh dict per increment: safe to keep
-            else:
-                for column, amount in amounts.items():
-                    row[column] = row.get(column, 0) + amount
-
-    def advance(self, last: list[str | None], index: int, month: str) -> tuple[str, ...]:
-        """As rollups.rebuild: the scopes ``month`` is new in for this kind of event."""
+    def advance(self, last: list[str | None], index: int, month: str) -> int:
+        """As the applier: the scopes (bits) ``month`` is new in for this kind of event."""
         previous = last[index]
         if previous is None or month > previous:
             last[index] = month
@@ -654,7 +659,7 @@ class Replay:
         leaf = self.community_of[index]
         community = self.leaves[leaf].id
         respondent = self.respondent(index, when)
-        self.add(reach_increments(community, month, self.advance(self.active, index, month), "active"))
+        active = self.advance(self.active, index, month)
         rng = self.rng(leaf)
         items = self.picker.pick(rng)
         random = rng.random
@@ -665,7 +670,7 @@ class Replay:
         deadline = stamp(when + self.durations.deadline) if self.quiz.time_limit_seconds else None
         self.rows["draws"].append(
             (draw_id, self.quiz.slug, self.quiz.kind, respondent, community, None, self.version, f"[{served}]")
-            + (served_at, deadline, stamp(when + self.durations.expiry), submitted_at)
+            + (served_at, deadline, stamp(when + self.durations.expiry), submitted_at, month, GENERATED_BATCH, active)
         )
         if submitted_at is not None:
             answers = answer(items, skill, outcome == INCOMPLETE_SITTING, rng)
@@ -679,9 +684,12 @@ class Replay:
         valid = answered == n and outcome != LATE_SITTING
         passed = valid and correct >= self.quiz.pass_mark * n
         digest = answers_digest([a.chosen for a in answers])
+        reached = self.advance(self.reached, index, month)
+        surveyed = self.advance(self.surveyed, index, month) if valid else 0
         self.rows["attempts"].append(
             (attempt_id, draw_id, respondent, community, None, self.quiz.slug, self.quiz.kind)
             + (served_at, submitted_at, n, answered, correct, correct / n, valid, False, passed, digest, None)
+            + (month, GENERATED_BATCH, reached, surveyed)
         )
         first = self.ids.answer(attempt_id, 0)
         self.rows["answers"] += [
@@ -691,39 +699,25 @@ class Replay:
         self.attempts += 1
         if self.attempts % 10_000 == 0:
             self.progress(self.attempts)
-        self.add(reach_increments(community, month, self.advance(self.reached, index, month), "reached"))
-        firsts = self.advance(self.surveyed, index, month) if valid else ()
-        self.add(
-            survey_increments(SurveyFacts(community, month, valid, False, correct / n, passed, tuple(answers)), firsts)
-        )
 
     def lesson(self, month: str, when: int, order: int, _kind: int, index: int, slug: str, *_: Any) -> None:
         community = self.leaves[self.community_of[index]].id
         respondent = self.respondent(index, when)
-        self.rows["lesson_completions"].append((self.ids.by_order[order], respondent, community, slug, stamp(when)))
-        self.add(reach_increments(community, month, self.advance(self.active, index, month), "active"))
-        self.add(reach_increments(community, month, self.advance(self.reached, index, month), "reached"))
-
-    def add_totals(self) -> None:
-        """One community's month of summed increments, as rollup rows in key order.
-
-        Counts stay whole numbers here (rebuild sums them as floats and rounds them back).
-        """
-        for model, totals in self.totals.items():
-            zeros = dict.fromkeys(ROLLUP_COLUMNS[model.__tablename__][len(next(iter(totals))) :], 0)
-            rows = ((*key, *{**zeros, **amounts}.values()) for key, amounts in totals.items())
-            self.rows[model.__tablename__] += sorted(rows)
-        self.totals = defaultdict(dict)
+        active = self.advance(self.active, index, month)
+        reached = self.advance(self.reached, index, month)
+        lesson_id = self.ids.by_order[order]
+        self.rows["lesson_completions"].append(
+            (lesson_id, respondent, community, slug, stamp(when), month, GENERATED_BATCH, active, reached)
+        )
 
     def write_rows(self) -> None:
-        """The month's rows: rollups in key order (communities were replayed in id order), the
-        rest in id order, draws in the order they were served."""
+        """The month's rows in id order, draws in the order they were served."""
         for table, rows in self.rows.items():
             if table == "draws":
                 rows.sort(key=lambda row: row[8])
             elif table in ID_TABLES:
                 rows.sort()
-            columns = COLUMNS.get(table) or ROLLUP_COLUMNS[table]
+            columns = COLUMNS[table]
             for start in range(0, len(rows), BATCH):
                 self.sink.write(table, columns, rows[start : start + BATCH])
         self.rows = defaultdict(list)
@@ -1167,6 +1161,19 @@ def starting_ids(app) -> dict[str, int]:
     return {table: value + 1 for table, value in ids.items()}
 
 
+def fold_generated(app, communities: list[int]) -> None:
+    """The applier's own statements add the generated batch to the rollups of every level."""
+    from webapp.extensions import db
+    from webapp.stats.applier import fold, record_lineage
+
+    with app.app_context(), db.engine.begin() as connection:
+        record_lineage(connection, set(communities))
+        fold(connection, GENERATED_BATCH)
+        connection.execute(text("ANALYZE"))
+    with app.app_context():
+        db.engine.dispose()
+
+
 def add_targets(app) -> None:
     """The demo plan's targets on the city, so the dashboard compares and lists lagging places."""
     from webapp.extensions import db
@@ -1231,6 +1238,8 @@ def generate(
         replay_in_processes(shared, processes)
     log(f"rows written: {_since(started)}; indexes, keys and statistics …")
     target.finish()
+    fold_generated(app, [leaf.id for leaf in city.leaves])
+    log(f"rollups folded: {_since(started)}")
     add_targets(app)
     summary = {
         "city": CITY_CODE,

@@ -24,6 +24,8 @@ TRUE_FALSE_LABELS = {
     "true": {"zh_Hans": "正确", "en": "True"},
     "false": {"zh_Hans": "错误", "en": "False"},
 }
+#: every key an option can have: a–e for up to five choices (see _options), true and false
+OPTION_KEYS = ("a", "b", "c", "d", "e", *TRUE_FALSE_LABELS)
 
 
 @dataclass(frozen=True)

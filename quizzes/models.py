@@ -9,11 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
 from webapp.extensions import Model
-from webapp.learn.models import Respondent
+from webapp.learn.models import CountedEvent, FirstsColumn, Respondent, pending_index
 from webapp.regions.models import Region
 
 
-class Draw(Model):
+class Draw(CountedEvent, Model):
     """The exact questions and option order served to one respondent for one sitting."""
 
     __tablename__ = "draws"
@@ -35,15 +35,16 @@ class Draw(Model):
     #: after this the draw is closed and a submission is refused
     expires_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
+    active_firsts: Mapped[int] = FirstsColumn()
 
     respondent: Mapped[Respondent] = relationship()
     community: Mapped[Region] = relationship()
     attempt: Mapped[Attempt | None] = relationship(back_populates="draw", uselist=False)
 
-    __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"),)
+    __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"), pending_index("draws", "served_at", "id"))
 
 
-class Attempt(Model):
+class Attempt(CountedEvent, Model):
     """A scored submission of a draw."""
 
     __tablename__ = "attempts"
@@ -71,6 +72,8 @@ class Attempt(Model):
     answers_digest: Mapped[str] = mapped_column(String(64))
     #: chosen by the client; a retry carrying it gets this attempt back, whatever it sends
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    reached_firsts: Mapped[int] = FirstsColumn()
+    survey_firsts: Mapped[int] = FirstsColumn()
 
     draw: Mapped[Draw] = relationship(back_populates="attempt")
     answers: Mapped[list[Answer]] = relationship(back_populates="attempt", order_by="Answer.position")
@@ -78,6 +81,7 @@ class Attempt(Model):
     __table_args__ = (
         Index("ix_attempts_community_kind_submitted", "community_id", "kind", "submitted_at"),
         Index("ix_attempts_respondent_id", "respondent_id"),
+        pending_index("attempts", "submitted_at", "id"),
     )
 
     @property

@@ -24,7 +24,7 @@ from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw, SavedAnswer
 from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
 from webapp.campaigns.models import Activity
-from webapp.clock import utcnow
+from webapp.clock import local_month, utcnow
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.learn.models import Respondent
@@ -121,6 +121,7 @@ def start_draw(
         content_version=library.catalog.version,
         items=[{"q": item.question_id, "o": list(item.option_keys)} for item in draw_questions(quiz, library.bank)],
         served_at=now,
+        month=local_month(now),
         deadline_at=now + limit + timing.submit_grace if limit else None,
         expires_at=now + (limit or timedelta()) + timing.expiry,
     )
@@ -301,6 +302,7 @@ def _scored_attempt(
         kind=draw.kind,
         served_at=draw.served_at,
         submitted_at=now,
+        month=local_month(now),
         n_questions=len(results),
         n_answered=sum(r.answered for r in results),
         n_correct=n_correct,

@@ -32,6 +32,7 @@ from webapp.extensions import db
 from webapp.learn.models import Respondent
 from webapp.regions.service import seed_demo_regions
 from webapp.stats import rollups
+from webapp.stats.applier import catch_up
 from webapp.stats.models import DashboardSnapshot
 from webapp.volunteers.models import Volunteer
 
@@ -145,16 +146,23 @@ def read_xlsx(body: bytes) -> list[list]:
 
 
 def snapshot() -> dict:
-    """Every rollup row that holds a figure, and every respondent's kept months: what a rebuild
-    from the raw rows must give again."""
+    """Every rollup row that holds a figure, and every respondent's kept months, once the events
+    waiting have been counted: what a rebuild from the raw rows must give again."""
+    catch_up()
+    return stored_rollups()
+
+
+def stored_rollups() -> dict:
+    """Every rollup row that holds a figure and every respondent's kept months, as stored now."""
     rows = {}
     for model in rollups.ROLLUPS:
         names = [c.name for c in model.__table__.columns]
         keys = [c.name for c in model.__table__.primary_key.columns]
-        for row in db.session.execute(select(model)).scalars():
-            values = {n: getattr(row, n) for n in names if n not in keys}
+        # rows, not objects: an object the session loaded before would keep its old values
+        for row in db.session.execute(select(model.__table__)).mappings():
+            values = {n: row[n] for n in names if n not in keys}
             if any(values.values()):
-                rows[(model.__name__, *(getattr(row, k) for k in keys))] = {
+                rows[(model.__name__, *(row[k] for k in keys))] = {
                     n: round(v, 9) if isinstance(v, float) else v for n, v in values.items()
                 }
     months = db.session.execute(

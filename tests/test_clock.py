@@ -10,10 +10,12 @@ import time_machine
 from flask import Flask
 from sqlalchemy import select
 
+from quizzes.models import Draw
 from tests.conftest import COMMUNITY
 from tests.helpers import authorization, token_for
 from webapp import clock
 from webapp.extensions import db
+from webapp.stats.applier import catch_up
 from webapp.stats.models import ReachRollup
 
 #: 02:00 on 1 December 2026 in Shanghai, while the UTC date is still 30 November
@@ -49,5 +51,7 @@ def test_dashboard_api_new_activity_and_rollups_all_say_december(app: Flask, as_
 
     started = client.post("/api/v1/quizzes/awareness-survey/draws", json={"community": COMMUNITY})
     assert started.status_code == 201
+    assert db.session.execute(select(Draw.month)).scalars().all() == ["2026-12"]
+    catch_up()
     months = db.session.execute(select(ReachRollup.month).distinct()).scalars().all()
     assert months == ["2026-12"]

@@ -9,6 +9,7 @@ from flask import Flask
 from quizzes.library import Library
 from tests.helpers import audit_entries, read_csv
 from webapp.extensions import db
+from webapp.regions.models import Region, path_ids
 from webapp.stats.figures import share
 from webapp.stats.items import ItemStats
 from webapp.stats.models import QuestionRollup
@@ -27,18 +28,22 @@ def test_review_marks_need_a_hundred_answers_and_name_their_reason() -> None:
     assert item(60, 100, discrimination=None).review_reasons == []
 
 
-def rollup(community_id: int, question_id: str, answers: int, correct: int) -> QuestionRollup:
+def rollup(community: Region, question_id: str, answers: int, correct: int) -> list[QuestionRollup]:
+    """The community's row and, as the applier keeps them, the same row for every region above it."""
     # scores spread so that those who got it right score higher: discrimination well above 0.1
-    return QuestionRollup(
-        community_id=community_id,
-        month="2026-11",
-        question_id=question_id,
-        answers=answers,
-        correct=correct,
-        total_sum=answers * 0.6,
-        total_sq_sum=answers * 0.4,
-        total_sum_correct=correct * 0.75,
-    )
+    return [
+        QuestionRollup(
+            region_id=region_id,
+            month="2026-11",
+            question_id=question_id,
+            answers=answers,
+            correct=correct,
+            total_sum=answers * 0.6,
+            total_sq_sum=answers * 0.4,
+            total_sum_correct=correct * 0.75,
+        )
+        for region_id in path_ids(community.path)
+    ]
 
 
 def test_the_review_list_downloads_and_the_content_check_refuses_an_unchanged_question(
@@ -46,7 +51,7 @@ def test_the_review_list_downloads_and_the_content_check_refuses_an_unchanged_qu
 ) -> None:
     easy, fine = "escape-basics-02", "escape-basics-03"
     community = region("DEMO010101")
-    db.session.add_all([rollup(community.id, easy, 150, 149), rollup(community.id, fine, 150, 90)])
+    db.session.add_all([*rollup(community, easy, 150, 149), *rollup(community, fine, 150, 90)])
     db.session.commit()
     organizer = as_user("organizer")
     page = organizer.get("/staff/stats/questions?region=DEMO01&period=2026-11").get_data(as_text=True)

@@ -82,12 +82,15 @@ def submitter(base: str, deadline: float, acknowledged: list, errors: list, seed
         session.close()
 
 
-def run_load(base: str, clients: int, seconds: float, during=None) -> tuple[list, list]:
+def run_load(base: str | list[str], clients: int, seconds: float, during=None) -> tuple[list, list]:
+    """``clients`` submitters for ``seconds``, spread over the instances at ``base``."""
+    bases = [base] if isinstance(base, str) else base
     acknowledged: list[tuple[str, int]] = []
     errors: list = []
     deadline = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=submitter, args=(base, deadline, acknowledged, errors, i)) for i in range(clients)
+        threading.Thread(target=submitter, args=(bases[i % len(bases)], deadline, acknowledged, errors, i))
+        for i in range(clients)
     ]
     for thread in threads:
         thread.start()

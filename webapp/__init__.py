@@ -32,7 +32,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
-    _keep_rollups()
 
     from webapp.compression import init_compression
     from webapp.errors import init_errors
@@ -112,13 +111,6 @@ def _begin_before_savepoint(connection: Any, _name: Any) -> None:
     dbapi_connection = connection.connection.dbapi_connection
     if not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN")
-
-
-def _keep_rollups() -> None:
-    # quizzes and lessons announce their events; the rollups count them as they happen
-    from webapp.stats.rollups import subscribe
-
-    subscribe()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -64,6 +64,30 @@ def rebuild_command() -> None:
         click.echo(f"topic, question and option rollups up to {purged} kept as they were: their answers were purged")
 
 
+@stats_cli.command("apply")
+def apply_command() -> None:
+    """Count every event waiting for the rollups now, then stop."""
+    from webapp.stats.applier import catch_up
+
+    click.echo(f"{catch_up()} events counted")
+
+
+@stats_cli.command("follow")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between looks when nothing waits.")
+def follow_command(interval: float) -> None:
+    """Keep the rollups a few seconds behind the events, until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+    import threading
+
+    from webapp.stats.applier import follow
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"following the events every {interval:g} s")
+    follow(interval, stop)
+
+
 content_cli = AppGroup("content", help="Lessons and the question bank.")
 data_cli = AppGroup("data", help="Personal data: retention.")
 

@@ -1,7 +1,7 @@
 """Believable demo data: residents answering over a year, unevenly by topic, place and time.
 
 Everything generated here lives in the demo city (flagged ``is_demo``) and is produced by
-the same services real residents go through, so the rollups are the live ones.
+the same services real residents go through; the rollup applier counts it as it counts theirs.
 """
 
 from __future__ import annotations

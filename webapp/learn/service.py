@@ -18,7 +18,7 @@ from quizzes.library import Library
 from quizzes.models import Attempt, Draw
 from quizzes.service import QuizError, Timing
 from webapp.campaigns.service import activity_by_code
-from webapp.clock import utcnow
+from webapp.clock import local_month, utcnow
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
 from webapp.learn.signals import lesson_completed
@@ -104,11 +104,13 @@ def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | No
         )
     ).first()
     if done is None:
+        completed_at = now or utcnow()
         completion = LessonCompletion(
             respondent_id=respondent.id,
             community_id=respondent.community_id,
             lesson_slug=lesson_slug,
-            completed_at=now or utcnow(),
+            completed_at=completed_at,
+            month=local_month(completed_at),
         )
         db.session.add(completion)
         lesson_completed.send(completion, respondent=respondent)

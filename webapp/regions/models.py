@@ -58,6 +58,21 @@ class Region(RegionNames, Model):
         return f"<Region {self.code} {self.name_zh}>"
 
 
+class RegionAncestor(Model):
+    """A region and each region it lies in, itself included: the rows a community's events are
+    added to, so the rollups of every level are written in one statement."""
+
+    __tablename__ = "region_ancestors"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    ancestor_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+
+
+def path_ids(path: str) -> list[int]:
+    """The ids on a region's path, from the root down to the region itself."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 @dataclass(frozen=True)
 class RegionView(RegionNames):
     """A region's columns copied out of the session, for figures kept beyond one request."""

@@ -14,7 +14,7 @@ from sqlalchemy import Select, or_, select
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.paging import paginate
-from webapp.regions.models import CHILD_LEVELS, LEVELS, Region
+from webapp.regions.models import CHILD_LEVELS, LEVELS, Region, path_ids
 from webapp.text import is_whole_number
 
 CSV_COLUMNS = ("code", "parent_code", "level", "name_zh", "name_en", "population")
@@ -190,7 +190,7 @@ def load_parents(found: Iterable[Region]) -> None:
 
 def ancestors(region: Region) -> list[Region]:
     """The chain from the root down to ``region``'s parent, in one query."""
-    ids = [int(part) for part in region.path.strip("/").split("/")[:-1]]
+    ids = path_ids(region.path)[:-1]
     if not ids:
         return []
     found = {r.id: r for r in db.session.execute(select(Region).where(Region.id.in_(ids))).scalars()}

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from webapp.clock import local_today
 from webapp.extensions import db
 from webapp.regions.models import Region
+from webapp.stats.applier import catch_up
 from webapp.stats.models import SurveyRollup
 from webapp.stats.periods import Period, current_period, parse_period, period_of
 
@@ -23,11 +24,11 @@ PICKER_MONTHS = 24
 
 
 def respondents_by_month(region: Region) -> dict[str, int]:
-    """First valid surveys per month in the region's subtree (one grouped query)."""
-    subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
+    """First valid surveys per month in the region's subtree (from the region's own rollups)."""
+    catch_up()
     rows = db.session.execute(
         select(SurveyRollup.month, func.sum(SurveyRollup.respondents))
-        .where(SurveyRollup.community_id.in_(subtree), SurveyRollup.scope == "month")
+        .where(SurveyRollup.region_id == region.id, SurveyRollup.scope == "month")
         .group_by(SurveyRollup.month)
     )
     return {month: int(n or 0) for month, n in rows if n}

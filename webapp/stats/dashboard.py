@@ -27,11 +27,12 @@ from webapp.stats.indicators import (
     activity_counts,
     children_indicators,
     children_volunteers,
-    community_sums,
     indicators_from,
     leaf_communities,
     month_sums,
     region_indicators,
+    region_sums,
+    subtree_population,
     topic_accuracy,
     volunteer_figures,
     with_targets,
@@ -84,7 +85,7 @@ def trend(
         keys.append(parse_period(keys[-1]).previous().key)
     keys.reverse()
     if population is None:
-        population = sum(c.population or 0 for c in leaf_communities(region))
+        population = subtree_population(leaf_communities(region))
     by_month = month_sums(region, keys, population)
     result = []
     for key in keys:
@@ -142,26 +143,28 @@ def _monitoring(region: Region, period: Period) -> MonitoringFigure | None:
 
 
 def build_dashboard(region: Region, period: Period, library: Library) -> Dashboard:
-    # the subtree's communities and their sums are read once and serve every section
+    # the subtree's communities give its residents, and the lagging ones
     communities = leaf_communities(region)
-    per_community = community_sums(communities, period)
-    population = sum(c.population or 0 for c in communities)
-    children = children_indicators(region, period, communities, per_community) if not region.is_leaf else []
+    population = subtree_population(communities)
+    children = children_indicators(region, period, communities) if not region.is_leaf else []
     return Dashboard(
         region=RegionView.of(region),
         period=period,
         path=[RegionView.of(up) for up in ancestors(region)],
-        figures=region_indicators(region, period, per_community),
+        figures=region_indicators(region, period, population),
         targets={name: replace(t, region=RegionView.of(t.region)) for name, t in targets_for(region, period).items()},
         children=[(RegionView.of(child), figures) for child, figures in children],
         trend=trend(region, period, population=population),
         topics=topic_accuracy(region, period),
         volunteers=volunteer_figures(region, period, population),
         activities=activity_counts(region, period),
-        lagging=[(RegionView.of(c), figures, gap) for c, figures, gap in lagging(communities, per_community, period)],
+        lagging=[
+            (RegionView.of(c), figures, gap)
+            for c, figures, gap in lagging(communities, region_sums(communities, period), period)
+        ],
         weakest=weakest_points(region, period, library),
         monitoring=_monitoring(region, period),
-        year_earlier=region_indicators(region, period.year_earlier()),
+        year_earlier=region_indicators(region, period.year_earlier(), population),
         children_volunteers=children_volunteers(region, communities) if children else {},
         outlines=outline_map([child for child, _ in children]),
         computed_at=utcnow(),

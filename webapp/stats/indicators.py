@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
-from webapp.regions.models import LEAF_LEVELS, Region
+from webapp.regions.models import LEAF_LEVELS, Region, path_ids
+from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, mean_score, ratio, share
 from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
 from webapp.stats.periods import Period
@@ -80,46 +81,67 @@ def leaf_communities(region: Region) -> list[Region]:
     )
 
 
-def community_sums(communities: Iterable[Region], period: Period) -> dict[int, Sums]:
-    """Sums per community for ``period``: one grouped query per rollup table."""
-    sums = {c.id: Sums(population=c.population or 0) for c in communities}
+def subtree_population(communities: Iterable[Region]) -> int:
+    """The residents of ``communities``: the denominator of a region's usage and reach."""
+    return sum(c.population or 0 for c in communities)
+
+
+def region_sums(
+    regions: Iterable[Region], period: Period, populations: dict[int, int] | None = None
+) -> dict[int, Sums]:
+    """Sums per region for ``period``, each from the region's own rollups (which pool its whole
+    subtree): one grouped query per rollup table, reading a few rows per region.
+
+    ``populations``: each region's residents, when it is not the region's own figure (a street's
+    is its communities' sum).
+    """
+    catch_up()
+    regions = list(regions)
+    sums = {r.id: Sums(population=(populations or {}).get(r.id, r.population or 0)) for r in regions}
     ids = list(sums)
     if not ids:
         return sums
     survey = db.session.execute(
-        select(SurveyRollup.community_id, *(func.sum(getattr(SurveyRollup, k)) for k in SURVEY_SUMS))
+        select(SurveyRollup.region_id, *(func.sum(getattr(SurveyRollup, k)) for k in SURVEY_SUMS))
         .where(
-            SurveyRollup.community_id.in_(ids), SurveyRollup.month.in_(period.months), SurveyRollup.scope == period.kind
+            SurveyRollup.region_id.in_(ids), SurveyRollup.month.in_(period.months), SurveyRollup.scope == period.kind
         )
-        .group_by(SurveyRollup.community_id)
+        .group_by(SurveyRollup.region_id)
     )
-    for community_id, *values in survey:
-        sums[community_id].survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)}
+    for region_id, *values in survey:
+        sums[region_id].survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)}
     kept_out = db.session.execute(
-        select(SurveyRollup.community_id, func.sum(SurveyRollup.invalid), func.sum(SurveyRollup.too_fast))
-        .where(SurveyRollup.community_id.in_(ids), SurveyRollup.month.in_(period.months), SurveyRollup.scope == "month")
-        .group_by(SurveyRollup.community_id)
+        select(SurveyRollup.region_id, func.sum(SurveyRollup.invalid), func.sum(SurveyRollup.too_fast))
+        .where(SurveyRollup.region_id.in_(ids), SurveyRollup.month.in_(period.months), SurveyRollup.scope == "month")
+        .group_by(SurveyRollup.region_id)
     )
-    for community_id, invalid, too_fast in kept_out:
-        sums[community_id].invalid, sums[community_id].too_fast = int(invalid or 0), int(too_fast or 0)
+    for region_id, invalid, too_fast in kept_out:
+        sums[region_id].invalid, sums[region_id].too_fast = int(invalid or 0), int(too_fast or 0)
     reach = db.session.execute(
-        select(ReachRollup.community_id, func.sum(ReachRollup.active), func.sum(ReachRollup.reached))
-        .where(
-            ReachRollup.community_id.in_(ids), ReachRollup.month.in_(period.months), ReachRollup.scope == period.kind
-        )
-        .group_by(ReachRollup.community_id)
+        select(ReachRollup.region_id, func.sum(ReachRollup.active), func.sum(ReachRollup.reached))
+        .where(ReachRollup.region_id.in_(ids), ReachRollup.month.in_(period.months), ReachRollup.scope == period.kind)
+        .group_by(ReachRollup.region_id)
     )
-    for community_id, active, reached in reach:
-        sums[community_id].active, sums[community_id].reached = int(active or 0), int(reached or 0)
-    start, after = period.start, period.after
-    offline = db.session.execute(
-        select(Activity.community_id, func.sum(Activity.participants))
-        .where(Activity.community_id.in_(ids), Activity.held_on >= start, Activity.held_on < after)
-        .group_by(Activity.community_id)
-    )
-    for community_id, participants in offline:
-        sums[community_id].offline = int(participants or 0)
+    for region_id, active, reached in reach:
+        sums[region_id].active, sums[region_id].reached = int(active or 0), int(reached or 0)
+    _add_offline(sums, period)
     return sums
+
+
+def _add_offline(sums: dict[int, Sums], period: Period) -> None:
+    """Participants of offline activities held during the period, added to every region of
+    ``sums`` the activity's community lies in (activities are few beside answers)."""
+    start, after = period.start, period.after
+    rows = db.session.execute(
+        select(Region.path, func.sum(Activity.participants))
+        .join(Region, Region.id == Activity.community_id)
+        .where(Activity.held_on >= start, Activity.held_on < after)
+        .group_by(Region.path)
+    )
+    for path, participants in rows:
+        for region_id in path_ids(path):
+            if region_id in sums:
+                sums[region_id].offline += int(participants or 0)
 
 
 def indicators_from(sums: Sums) -> Indicators:
@@ -155,45 +177,36 @@ def with_targets(indicators: Indicators, targets: dict[str, TargetValue]) -> Ind
     )
 
 
-def pooled(sums: Iterable[Sums]) -> Sums:
-    total = Sums()
-    for one in sums:
-        total.add(one)
-    return total
-
-
-def region_indicators(region: Region, period: Period, per_community: dict[int, Sums] | None = None) -> Indicators:
-    """``per_community``: the subtree's ``community_sums``, when the caller has them already."""
-    if per_community is None:
-        per_community = community_sums(leaf_communities(region), period)
-    return with_targets(indicators_from(pooled(per_community.values())), targets_for(region, period))
+def region_indicators(region: Region, period: Period, population: int | None = None) -> Indicators:
+    """``population``: the subtree's residents, when the caller has added them up already."""
+    if population is None:
+        population = subtree_population(leaf_communities(region))
+    sums = region_sums([region], period, {region.id: population})[region.id]
+    return with_targets(indicators_from(sums), targets_for(region, period))
 
 
 def children_indicators(
-    region: Region,
-    period: Period,
-    communities: list[Region] | None = None,
-    per_community: dict[int, Sums] | None = None,
+    region: Region, period: Period, communities: list[Region] | None = None
 ) -> list[tuple[Region, Indicators]]:
-    """Each child's indicators, from one pass over the communities of the whole subtree."""
+    """Each child's indicators, from the children's own rollups; ``communities``: the subtree's
+    leaves, when the caller has them already (they give each child's residents)."""
     children = db.session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code)).scalars()
     children = list(children)
     if communities is None:
         communities = leaf_communities(region)
-    if per_community is None:
-        per_community = community_sums(communities, period)
-    totals = {child.id: Sums() for child in children}
+    populations = dict.fromkeys((child.id for child in children), 0)
     for community in communities:
         # the path below the region starts with the id of the child the community lies under
         child_id = int(community.path[len(region.path) :].split("/", 1)[0])
-        totals[child_id].add(per_community[community.id])
+        populations[child_id] += community.population or 0
+    sums = region_sums(children, period, populations)
     targets = targets_for_many(children, period)
-    return [(child, with_targets(indicators_from(totals[child.id]), targets[child.id])) for child in children]
+    return [(child, with_targets(indicators_from(sums[child.id]), targets[child.id])) for child in children]
 
 
 def month_sums(region: Region, months: list[str], population: int) -> dict[str, Sums]:
-    """Month by month over the subtree: one grouped query per rollup table, whatever its size."""
-    subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
+    """Month by month over the subtree, from the region's own rollups."""
+    catch_up()
     result = {month: Sums(population=population) for month in months}
     survey = db.session.execute(
         select(
@@ -202,7 +215,7 @@ def month_sums(region: Region, months: list[str], population: int) -> dict[str, 
             func.sum(SurveyRollup.invalid),
             func.sum(SurveyRollup.too_fast),
         )
-        .where(SurveyRollup.community_id.in_(subtree), SurveyRollup.month.in_(months), SurveyRollup.scope == "month")
+        .where(SurveyRollup.region_id == region.id, SurveyRollup.month.in_(months), SurveyRollup.scope == "month")
         .group_by(SurveyRollup.month)
     )
     for month, *values, invalid, too_fast in survey:
@@ -210,7 +223,7 @@ def month_sums(region: Region, months: list[str], population: int) -> dict[str, 
         result[month].invalid, result[month].too_fast = int(invalid or 0), int(too_fast or 0)
     reach = db.session.execute(
         select(ReachRollup.month, func.sum(ReachRollup.active), func.sum(ReachRollup.reached))
-        .where(ReachRollup.community_id.in_(subtree), ReachRollup.month.in_(months), ReachRollup.scope == "month")
+        .where(ReachRollup.region_id == region.id, ReachRollup.month.in_(months), ReachRollup.scope == "month")
         .group_by(ReachRollup.month)
     )
     for month, active, reached in reach:
@@ -220,11 +233,11 @@ def month_sums(region: Region, months: list[str], population: int) -> dict[str, 
 
 def topic_accuracy(region: Region, period: Period) -> dict[str, Figure]:
     """Correct answers ÷ answers per topic, over the same first attempts as the awareness rate."""
-    ids = select(Region.id).where(Region.path.like(f"{region.path}%"))
+    catch_up()
     rows = db.session.execute(
         select(TopicRollup.topic, func.sum(TopicRollup.answers), func.sum(TopicRollup.correct))
         .where(
-            TopicRollup.community_id.in_(ids), TopicRollup.month.in_(period.months), TopicRollup.scope == period.kind
+            TopicRollup.region_id == region.id, TopicRollup.month.in_(period.months), TopicRollup.scope == period.kind
         )
         .group_by(TopicRollup.topic)
     )

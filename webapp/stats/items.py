@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from quizzes.library import Library
 from webapp.extensions import db
 from webapp.regions.models import Region
+from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, share
 from webapp.stats.models import OptionRollup, QuestionRollup
 from webapp.stats.periods import Period
@@ -67,15 +68,12 @@ def point_biserial(n: int, correct: int, total: float, total_sq: float, total_co
     return (mean_right - mean_wrong) / sd * math.sqrt(p * (1 - p))
 
 
-def _subtree(region: Region):
-    return select(Region.id).where(Region.path.like(f"{region.path}%"))
-
-
 def _wrong_choices(region: Region, period: Period, library: Library, question_ids=None) -> dict[str, tuple[str, int]]:
     """The wrong option chosen most often per question (of ``question_ids``, or all)."""
+    catch_up()
     stmt = (
         select(OptionRollup.question_id, OptionRollup.option_key, func.sum(OptionRollup.chosen))
-        .where(OptionRollup.community_id.in_(_subtree(region)), OptionRollup.month.in_(period.months))
+        .where(OptionRollup.region_id == region.id, OptionRollup.month.in_(period.months))
         .group_by(OptionRollup.question_id, OptionRollup.option_key)
     )
     if question_ids is not None:
@@ -92,6 +90,7 @@ def _wrong_choices(region: Region, period: Period, library: Library, question_id
 
 def _question_stats(region: Region, period: Period, library: Library) -> list[ItemStats]:
     """Every question answered in the subtree and period, weakest first, without common wrong options."""
+    catch_up()
     rows = db.session.execute(
         select(
             QuestionRollup.question_id,
@@ -101,7 +100,7 @@ def _question_stats(region: Region, period: Period, library: Library) -> list[It
             func.sum(QuestionRollup.total_sq_sum),
             func.sum(QuestionRollup.total_sum_correct),
         )
-        .where(QuestionRollup.community_id.in_(_subtree(region)), QuestionRollup.month.in_(period.months))
+        .where(QuestionRollup.region_id == region.id, QuestionRollup.month.in_(period.months))
         .group_by(QuestionRollup.question_id)
     ).all()
     items = []

@@ -1,4 +1,8 @@
-"""Rollups: per community and month, updated in the transaction that records each event.
+"""Rollups: per region and month, folded in from the raw events by the applier.
+
+Every region has its rows, the city, its districts and streets as well as each community:
+a street's row holds what its communities' rows add up to, so a dashboard reads as many
+rows as it shows regions, whatever the number of communities below them.
 
 Each row exists per ``scope`` (month, quarter, year, plan): the month row of scope
 "quarter" holds that month's attempts that were a respondent's first in their quarter,
@@ -21,7 +25,7 @@ from webapp.regions.models import Region
 class SurveyRollup(Model):
     __tablename__ = "survey_rollups"
 
-    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     #: respondents whose first valid survey in the scope fell in this month
@@ -44,7 +48,7 @@ class TopicRollup(Model):
 
     __tablename__ = "topic_rollups"
 
-    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     topic: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -57,7 +61,7 @@ class QuestionRollup(Model):
 
     __tablename__ = "question_rollups"
 
-    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     answers: Mapped[int] = mapped_column(default=0)
@@ -73,7 +77,7 @@ class OptionRollup(Model):
 
     __tablename__ = "option_rollups"
 
-    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     option_key: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -86,11 +90,24 @@ class ReachRollup(Model):
 
     __tablename__ = "reach_rollups"
 
-    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     active: Mapped[int] = mapped_column(default=0)
     reached: Mapped[int] = mapped_column(default=0)
+
+
+class RollupBatch(Model):
+    """One run of the applier over the events not yet counted: each event row names the batch
+    that counted it, so every event is counted once however many appliers run."""
+
+    __tablename__ = "rollup_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: None until the batch is committed: a batch rolled back leaves no row at all
+    applied_at: Mapped[datetime | None] = mapped_column(index=True)
+    events: Mapped[int] = mapped_column(default=0)
 
 
 class Target(Model):

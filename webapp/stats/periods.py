@@ -1,6 +1,6 @@
 """Reporting periods: month 2026-11, quarter 2026Q4, year 2026, five-year plan 2026-2030.
 
-Rollups are kept per community and month. A figure for a longer period sums the months it
+Rollups are kept per region and month. A figure for a longer period sums the months it
 covers, using for each month the attempts that were a respondent's first in that longer
 period, so a respondent counts once per period however many months they answered in.
 """
@@ -149,3 +149,8 @@ def first_scopes(previous_month: str | None, month: str) -> tuple[str, ...]:
     if previous_month is None:
         return SCOPES
     return tuple(scope for scope in SCOPES if scope_key(previous_month, scope) != scope_key(month, scope))
+
+
+def scope_bits(scopes: tuple[str, ...]) -> int:
+    """``scopes`` as the bits an event row keeps them in: month 1, quarter 2, year 4, plan 8."""
+    return sum(1 << SCOPES.index(scope) for scope in scopes)

@@ -18,7 +18,7 @@ from webapp.accounts.permissions import region_in_scope
 from webapp.audit.service import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.regions.models import Region
+from webapp.regions.models import Region, path_ids
 from webapp.regions.service import get_region
 from webapp.stats.models import Target
 from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scope_key
@@ -68,7 +68,7 @@ def targets_for_many(regions: list[Region], period: Period) -> dict[int, dict[st
     indicators = {t.indicator for t in found}
     result: dict[int, dict[str, TargetValue]] = {}
     for region in regions:
-        chain = [int(part) for part in reversed(region.path.strip("/").split("/"))]
+        chain = path_ids(region.path)[::-1]
         chosen: dict[str, TargetValue] = {}
         for indicator in indicators:
             for region_id in chain:
