@@ -11,9 +11,9 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,7 +22,6 @@ from quizzes.definitions import QuizDefinition
 from quizzes.engine import AnswerError, DrawnItem, ItemResult, composite_score, draw_questions, score_items
 from quizzes.library import Library
 from quizzes.models import Answer, Attempt, Draw, SavedAnswer
-from quizzes.signals import AnsweredQuestion, quiz_started, quiz_submitted
 from webapp.campaigns.models import Activity
 from webapp.clock import local_month, utcnow
 from webapp.errors import DomainError
@@ -126,8 +125,7 @@ def start_draw(
         expires_at=now + (limit or timedelta()) + timing.expiry,
     )
     db.session.add(draw)
-    quiz_started.send(draw)
-    db.session.flush()  # after the signal: a new respondent is inserted with the month its receivers set
+    db.session.flush()
     return draw
 
 
@@ -243,10 +241,6 @@ def submit_draw(
     if now > draw.expires_at:
         raise DrawExpired()
     attempt = _scored_attempt(library, draw, results, now, digest, idempotency_key)
-    answers = [
-        AnsweredQuestion(r.question_id, library.bank.questions[r.question_id].topic, r.chosen, r.correct)
-        for r in results
-    ]
     # Claiming the draw is the first write: a concurrent submission of the same draw waits
     # for it and then finds the draw taken (and SQLite takes its write lock before reading).
     claimed = db.session.execute(
@@ -263,25 +257,25 @@ def submit_draw(
     set_committed_value(draw, "submitted_at", now)
     if clear_saved:  # what was kept screen by screen is now the attempt's answers
         db.session.execute(delete(SavedAnswer).where(SavedAnswer.draw_id == draw.id))
-    # a plain insert, not the unit of work: the row is written once and never changed
+    # plain inserts, not the unit of work: the rows are written once and never changed, and the
+    # rollup applier counts them later (webapp.stats.applier)
     inserted = db.session.execute(insert(Attempt.__table__).values(draw_id=draw.id, **attempt))
     attempt = _adopt(draw, inserted.inserted_primary_key[0], attempt)
-    # one executemany rather than ten tracked objects: answers never change afterwards
+    questions = library.bank.questions
     db.session.execute(
-        insert(Answer),
+        insert(cast(Table, Answer.__table__)),
         [
             {
                 "attempt_id": attempt.id,
                 "position": i,
-                "question_id": a.question_id,
-                "topic": a.topic,
-                "chosen": ",".join(a.chosen),
-                "correct": a.correct,
+                "question_id": r.question_id,
+                "topic": questions[r.question_id].topic,
+                "chosen": ",".join(r.chosen),
+                "correct": r.correct,
             }
-            for i, a in enumerate(answers)
+            for i, r in enumerate(results)
         ],
     )
-    quiz_submitted.send(attempt, respondent=draw.respondent, answers=answers)
     return Submission(attempt, True, [(r.chosen, r.correct) for r in results])
 
 

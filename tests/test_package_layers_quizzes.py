@@ -1,7 +1,7 @@
 """Package layers: content knows nothing of quizzes; quizzes and lessons know nothing of the statistics.
 
-The rollups subscribe to what quizzes and lessons announce (quizzes.signals, webapp.learn.signals),
-and the library of all content lives with the quizzes (quizzes.library).
+The statistics read what quizzes and lessons store (the rollup applier, webapp.stats.applier,
+counts their rows), and the library of all content lives with the quizzes (quizzes.library).
 """
 
 from __future__ import annotations

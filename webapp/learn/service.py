@@ -21,7 +21,6 @@ from webapp.campaigns.service import activity_by_code
 from webapp.clock import local_month, utcnow
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
-from webapp.learn.signals import lesson_completed
 from webapp.regions.models import Region
 
 #: longer than any token this server issues; anything longer is not looked up
@@ -113,7 +112,6 @@ def complete_lesson(respondent: Respondent, lesson_slug: str, now: datetime | No
             month=local_month(completed_at),
         )
         db.session.add(completion)
-        lesson_completed.send(completion, respondent=respondent)
 
 
 def start_quiz(
