@@ -54,7 +54,7 @@ def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
         "id": draw.id,
         "quiz": draw.quiz_slug,
         "kind": draw.kind,
-        "community": draw.community.code,
+        "community": _community_code(draw),
         "served_at": draw.served_at,
         "deadline_at": draw.deadline_at,
         "expires_at": draw.expires_at,
@@ -64,13 +64,18 @@ def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
     }
 
 
+def _community_code(draw: Draw) -> str:
+    community = regions.kept_regions.by_id(draw.community_id)
+    return community.code if community is not None else ""
+
+
 def _result_dict(draw: Draw, submission: quizzes.Submission, lang: str) -> dict:
     attempt = submission.attempt
     return {
         "draw_id": draw.id,
         "quiz": draw.quiz_slug,
         "kind": draw.kind,
-        "community": draw.community.code,
+        "community": _community_code(draw),
         "n_questions": attempt.n_questions,
         "n_answered": attempt.n_answered,
         "n_correct": attempt.n_correct,
@@ -84,10 +89,7 @@ def _result_dict(draw: Draw, submission: quizzes.Submission, lang: str) -> dict:
 def _own_draw(draw_id: str, headers: dict) -> Draw:
     if not headers.get("token"):
         abort(401)
-    respondent = learn.find_respondent(headers["token"])
-    if respondent is None:
-        raise learn.RespondentUnknown()
-    return quizzes.load_draw(draw_id, respondent)
+    return learn.own_draw(headers["token"], draw_id)
 
 
 @blp.get("/quizzes")
@@ -122,7 +124,7 @@ def create_draw(headers: dict, body: dict, args: dict, slug: str) -> dict:
     respondent.
     """
     quiz = quizzes.get_quiz(_library(), slug)
-    community = regions.get_region(body["community"])
+    community = regions.kept_regions.by_code(body["community"])
     if community is None:
         abort(404)
     draw, token = learn.start_quiz(_library(), quiz, community, headers.get("token"), body.get("activity"))

@@ -66,6 +66,25 @@ def find_respondent(token: str | None) -> Respondent | None:
     return db.session.execute(select(Respondent).where(Respondent.token_hash == hash_token(token))).scalar_one_or_none()
 
 
+def own_draw(token: str | None, draw_id: str) -> Draw:
+    """The draw ``draw_id`` of the respondent holding ``token``, in one query.
+
+    :raises RespondentUnknown: ``token`` leads to no one.
+    :raises DrawNotFound: no such draw, or someone else's (the two look the same from outside).
+    """
+    if _well_formed(token) and draw_id and len(draw_id) <= 32:
+        draw = db.session.execute(
+            select(Draw)
+            .join(Respondent, Respondent.id == Draw.respondent_id)
+            .where(Draw.id == draw_id, Respondent.token_hash == hash_token(token))
+        ).scalar_one_or_none()
+        if draw is not None:
+            return draw
+    if find_respondent(token) is None:  # the rare refusal tells which of the two it is
+        raise RespondentUnknown()
+    raise quizzes.DrawNotFound()
+
+
 def enroll_respondent(community: Region) -> tuple[Respondent, str]:
     """A new anonymous respondent in ``community``; the token, signed by this server, is
     returned once and only its digest stored."""

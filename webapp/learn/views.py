@@ -45,7 +45,7 @@ def library() -> Library:
 
 def chosen_community() -> Region | None:
     code = request.cookies.get(COMMUNITY_COOKIE)
-    region = regions.get_region(code) if code and len(code) <= 32 else None
+    region = regions.kept_regions.by_code(code) if code and len(code) <= 32 else None
     return region if region is not None and region.is_leaf else None
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -50,6 +52,47 @@ class RegionRow:
 
 def get_region(code: str) -> Region | None:
     return db.session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
+
+
+class KeptRegions:
+    """Regions as residents' requests look them up (a draw names its community, a result shows
+    its code), kept per process for ``seconds``: an evening's thousands of draws look up the same
+    few hundred communities, whose code, level and place in the tree do not change (an import
+    only adds regions). Each request gets its own session object, made from the kept copy by
+    ``merge(load=False)`` without a query."""
+
+    def __init__(self, seconds: float = 300.0, size: int = 20_000):
+        self.seconds, self.size = seconds, size
+        self._by_code: dict[str, tuple[float, Region]] = {}
+        self._by_id: dict[int, tuple[float, Region]] = {}
+
+    def by_code(self, code: str) -> Region | None:
+        return self._attached(self._by_code.get(code), lambda: get_region(code))
+
+    def by_id(self, region_id: int) -> Region | None:
+        return self._attached(self._by_id.get(region_id), lambda: db.session.get(Region, region_id))
+
+    def _attached(self, kept: tuple[float, Region] | None, load: Callable[[], Region | None]) -> Region | None:
+        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+            return db.session.merge(kept[1], load=False)
+        region = load()
+        if region is not None:
+            self._keep(region)
+        return region
+
+    def clear(self) -> None:
+        self._by_code.clear()
+        self._by_id.clear()
+
+    def _keep(self, region: Region) -> None:
+        if len(self._by_id) >= self.size:  # a crawler naming every code: start again
+            self.clear()
+        copy = Region(**{column.key: getattr(region, column.key) for column in Region.__table__.columns})
+        make_transient_to_detached(copy)  # as if loaded, and in no session
+        self._by_code[copy.code] = self._by_id[copy.id] = (time.monotonic(), copy)
+
+
+kept_regions = KeptRegions()
 
 
 def add_region(row: RegionRow, parent: Region | None, is_demo: bool = False) -> Region:
