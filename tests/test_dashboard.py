@@ -18,7 +18,9 @@ from tests.helpers import age_dashboards, read_csv
 from webapp.audit.models import AuditEntry
 from webapp.extensions import db
 from webapp.regions.service import get_region
+from webapp.stats.dashboard import build_dashboard
 from webapp.stats.models import Target
+from webapp.stats.periods import parse_period
 from webapp.stats.targets import set_target
 
 
@@ -329,3 +331,17 @@ def test_figures_say_where_their_target_comes_from_and_small_shares_keep_their_d
     db.session.commit()
     page = as_user("organizer").get(f"/staff/stats?region=DEMO01&period={period}").get_data(as_text=True)
     assert "辅助指标" not in page and "本区域为2026—2030年规划期设定" in page
+
+
+def test_lagging_communities_are_those_below_target_with_enough_respondents(app, hand_in_survey, library) -> None:
+    """Thirty respondents at 60% lag an 80% target; thirty at 90% do not; twenty-nine at 50%
+    are too few to say. The list is the same for the city and for the district above them."""
+    set_target(get_region("DEMO"), "awareness", "2026-2030", 0.8, None)
+    for community, correct, people in (("DEMO010101", 6, 30), ("DEMO010102", 9, 30), ("DEMO010103", 5, 29)):
+        for _ in range(people):
+            hand_in_survey(community, correct, NOV)
+    for code in ("DEMO", "DEMO01"):
+        board = build_dashboard(get_region(code), parse_period("2026-11"), library)
+        assert [(c.code, round(f.awareness.value, 3), f.awareness.n, round(gap, 3)) for c, f, gap in board.lagging] == [
+            ("DEMO010101", 0.6, 30, -0.2)
+        ]

@@ -22,7 +22,6 @@ from webapp.regions.service import ancestors
 from webapp.stats.figures import Figure
 from webapp.stats.indicators import (
     Indicators,
-    Sums,
     VolunteerFigures,
     activity_counts,
     children_indicators,
@@ -31,8 +30,8 @@ from webapp.stats.indicators import (
     leaf_communities,
     month_sums,
     region_indicators,
-    region_sums,
     subtree_population,
+    surveyed_communities,
     topic_accuracy,
     volunteer_figures,
     with_targets,
@@ -95,22 +94,22 @@ def trend(
 
 
 def lagging(
-    communities: list[Region], per_community: dict[int, Sums], period: Period, how_many: int = 10
+    region: Region, communities: list[Region], period: Period, how_many: int = 10
 ) -> list[tuple[Region, Indicators, float]]:
     """Communities furthest below their awareness target, among those with enough respondents."""
-    # targets are looked up only for communities that could qualify: there may be thousands
-    candidates = [c for c in communities if per_community[c.id].survey["respondents"] >= LAGGING_MIN_RESPONDENTS]
+    # only communities that could qualify are read and have their targets looked up: there may be thousands
+    surveyed = surveyed_communities(region, period, LAGGING_MIN_RESPONDENTS)
+    candidates = [c for c in communities if c.id in surveyed]
     targets = targets_for_many(candidates, period)
     found = []
     for community in candidates:
-        awareness = with_targets(indicators_from(per_community[community.id]), targets[community.id]).awareness
+        surveyed[community.id].population = community.population or 0
+        figures = with_targets(indicators_from(surveyed[community.id]), targets[community.id])
+        awareness = figures.awareness
         if awareness.target is not None and awareness.value is not None and awareness.value < awareness.target:
-            found.append((community, awareness.value - awareness.target))
-    found.sort(key=lambda row: row[1])
-    return [
-        (community, with_targets(indicators_from(per_community[community.id]), targets[community.id]), gap)
-        for community, gap in found[:how_many]
-    ]
+            found.append((community, figures, awareness.value - awareness.target))
+    found.sort(key=lambda row: row[2])
+    return found[:how_many]
 
 
 def sort_children(
@@ -158,10 +157,7 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         topics=topic_accuracy(region, period),
         volunteers=volunteer_figures(region, period, population),
         activities=activity_counts(region, period),
-        lagging=[
-            (RegionView.of(c), figures, gap)
-            for c, figures, gap in lagging(communities, region_sums(communities, period), period)
-        ],
+        lagging=[(RegionView.of(c), figures, gap) for c, figures, gap in lagging(region, communities, period)],
         weakest=weakest_points(region, period, library),
         monitoring=_monitoring(region, period),
         year_earlier=region_indicators(region, period.year_earlier(), population),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
-from webapp.regions.models import LEAF_LEVELS, Region, path_ids
+from webapp.regions.models import LEAF_LEVELS, Region, RegionAncestor, path_ids
 from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, mean_score, ratio, share
 from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
@@ -126,6 +126,29 @@ def region_sums(
         sums[region_id].active, sums[region_id].reached = int(active or 0), int(reached or 0)
     _add_offline(sums, period)
     return sums
+
+
+def surveyed_communities(region: Region, period: Period, minimum: int) -> dict[int, Sums]:
+    """The survey sums of each community below ``region`` with at least ``minimum`` respondents
+    in ``period``: picked out by the database (through the communities' lineage), so neither the
+    communities' ids nor the rows of those with too few respondents leave it."""
+    catch_up()
+    lineage = RegionAncestor.__table__.c
+    rows = db.session.execute(
+        select(SurveyRollup.region_id, *(func.sum(getattr(SurveyRollup, k)) for k in SURVEY_SUMS))
+        .join(RegionAncestor, lineage.region_id == SurveyRollup.region_id)
+        .where(
+            lineage.ancestor_id == region.id,
+            SurveyRollup.month.in_(period.months),
+            SurveyRollup.scope == period.kind,
+        )
+        .group_by(SurveyRollup.region_id)
+        .having(func.sum(SurveyRollup.respondents) >= minimum)
+    )
+    found = {}
+    for community_id, *values in rows:
+        found[community_id] = Sums(survey={k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)})
+    return found
 
 
 def _add_offline(sums: dict[int, Sums], period: Period) -> None:
