@@ -9,17 +9,18 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from quizzes.library import Library
 from tests.conftest import csrf_token
 from tests.factories import NOV
 from tests.helpers import age_dashboards, read_csv
 from webapp.audit.models import AuditEntry
+from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.regions.service import get_region
-from webapp.stats.dashboard import build_dashboard
-from webapp.stats.models import Target
+from webapp.stats.dashboard import WATCHED_FOR, build_dashboard, refresh_watched_dashboards
+from webapp.stats.models import DashboardSnapshot, Target
 from webapp.stats.periods import parse_period
 from webapp.stats.targets import set_target
 
@@ -345,3 +346,22 @@ def test_lagging_communities_are_those_below_target_with_enough_respondents(app,
         assert [(c.code, round(f.awareness.value, 3), f.awareness.n, round(gap, 3)) for c, f, gap in board.lagging] == [
             ("DEMO010101", 0.6, 30, -0.2)
         ]
+
+
+def test_the_applier_reads_again_the_dashboards_someone_looks_at(as_user, answers, app, hand_in_survey) -> None:
+    app.config.update(DASHBOARD_MAX_AGE_SECONDS=60, DASHBOARD_REFRESH_SECONDS=0)
+    admin = as_user("admin")
+    assert "77.5%" in admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
+    assert "80.0%" in admin.get("/staff/stats?region=DEMO010101&period=2026-11").get_data(as_text=True)
+    # nobody has looked at the community's dashboard lately: it is left to expire
+    db.session.execute(
+        update(DashboardSnapshot)
+        .where(DashboardSnapshot.key.startswith(f"{get_region('DEMO010101').id}:"))
+        .values(viewed_at=utcnow() - WATCHED_FOR - timedelta(minutes=1))
+    )
+    db.session.commit()
+    hand_in_survey("DEMO010101", 0, NOV)
+    assert refresh_watched_dashboards() == 1
+    # the city's copy, read again by the applier, is what the next view shows
+    assert "62.0%" in admin.get("/staff/stats?region=DEMO&period=2026-11").get_data(as_text=True)
+    assert "80.0%" in admin.get("/staff/stats?region=DEMO010101&period=2026-11").get_data(as_text=True)

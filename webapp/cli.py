@@ -75,17 +75,19 @@ def apply_command() -> None:
 @stats_cli.command("follow")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between looks when nothing waits.")
 def follow_command(interval: float) -> None:
-    """Keep the rollups a few seconds behind the events, until stopped (SIGTERM or Ctrl-C)."""
+    """Keep the rollups a few seconds behind the events, and the dashboards someone looks at
+    fresh, until stopped (SIGTERM or Ctrl-C)."""
     import signal
     import threading
 
     from webapp.stats.applier import follow
+    from webapp.stats.dashboard import refresh_watched_dashboards
 
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"following the events every {interval:g} s")
-    follow(interval, stop)
+    follow(interval, stop, after_round=refresh_watched_dashboards)
 
 
 content_cli = AppGroup("content", help="Lessons and the question bank.")

@@ -144,6 +144,8 @@ def from_environment() -> dict[str, Any]:
         "DRAW_EXPIRY_SECONDS": int(os.environ.get("DRAW_EXPIRY_SECONDS", "7200")),
         #: a dashboard read less than this many seconds ago is shown again as it was (0: always read)
         "DASHBOARD_MAX_AGE_SECONDS": int(os.environ.get("DASHBOARD_MAX_AGE_SECONDS", "60")),
+        #: how often the rollup applier reads again a kept dashboard that someone looks at
+        "DASHBOARD_REFRESH_SECONDS": int(os.environ.get("DASHBOARD_REFRESH_SECONDS", "15")),
         #: respondents' tokens and raw answers are purged after this many years (rollups stay)
         "RETENTION_YEARS": int(os.environ.get("RETENTION_YEARS", "3")),
         "AUDIT_RETENTION_YEARS": int(os.environ.get("AUDIT_RETENTION_YEARS", "5")),

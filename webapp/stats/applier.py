@@ -391,11 +391,19 @@ def _session_holds_write_lock() -> bool:
     return bool(getattr(connection.connection.dbapi_connection, "in_transaction", False))
 
 
-def follow(interval: float, stop: threading.Event, on_batch: Callable[[int], None] | None = None) -> None:
-    """Catch up, then look again every ``interval`` seconds, until ``stop`` is set."""
+def follow(interval: float, stop: threading.Event, after_round: Callable[[], object] | None = None) -> None:
+    """Catch up, then look again every ``interval`` seconds, until ``stop`` is set.
+
+    ``after_round`` runs after each round (the dashboards someone looks at are read again);
+    what it raises is logged and the applier goes on: counting must not stop for a figure.
+    """
     while not stop.is_set():
         counted = catch_up()
-        if on_batch is not None and counted:
-            on_batch(counted)
+        if after_round is not None:
+            try:
+                after_round()
+            except Exception:
+                log.exception("after counting %s events", counted)
+                db.session.rollback()
         if not counted:
             stop.wait(interval)

@@ -179,10 +179,11 @@ def snapshot_key(region: Region, period: Period, library: Library) -> str:
 def recent_dashboard(region: Region, period: Period) -> Dashboard:
     """The region's dashboard as read at most DASHBOARD_MAX_AGE_SECONDS ago, by any worker.
 
-    At a peak evening a city's figures pool thousands of communities and take a second or
-    more to read; every organizer refreshing the page would pay that, while figures a
-    minute old change no decision. One copy is kept in the database, so every worker and
-    machine shows the same figures read at the same time; the page says when.
+    At a peak evening a city's figures take a good part of a second to read, while figures a
+    few seconds old change no decision. One copy is kept in the database, so every worker and
+    machine shows the same figures read at the same time, and the page says when; the rollup
+    applier reads again the copies someone looks at (:func:`refresh_watched_dashboards`), so a
+    view seldom has to read them itself.
     """
     library = current_app.extensions["library"]
     max_age = timedelta(seconds=current_app.config["DASHBOARD_MAX_AGE_SECONDS"])
@@ -190,13 +191,61 @@ def recent_dashboard(region: Region, period: Period) -> Dashboard:
         return build_dashboard(region, period, library)
     key = snapshot_key(region, period, library)
     kept = db.session.execute(
-        select(DashboardSnapshot.computed_at, DashboardSnapshot.payload).where(DashboardSnapshot.key == key)
+        select(DashboardSnapshot.computed_at, DashboardSnapshot.viewed_at, DashboardSnapshot.payload).where(
+            DashboardSnapshot.key == key
+        )
     ).first()
-    if kept is not None and timedelta(0) <= utcnow() - kept.computed_at < max_age:
+    now = utcnow()
+    if kept is not None and timedelta(0) <= now - kept.computed_at < max_age:
+        if kept.viewed_at is None or now - kept.viewed_at > MARK_VIEWS_EVERY:
+            _mark_viewed(key, now)
         return revive(Dashboard, kept.payload)
     board = build_dashboard(region, period, library)
     payload = _share(key, board, replacing=kept.computed_at if kept else None, max_age=max_age)
     return revive(Dashboard, payload)
+
+
+#: a kept dashboard someone looked at within this long is read again as new events are counted
+WATCHED_FOR = timedelta(minutes=10)
+#: a view marks its dashboard as watched at most this often: the mark is a write
+MARK_VIEWS_EVERY = timedelta(minutes=1)
+
+
+def refresh_watched_dashboards() -> int:
+    """Read again each kept dashboard someone looked at within WATCHED_FOR whose figures are older
+    than DASHBOARD_REFRESH_SECONDS; returns how many. The rollup applier runs it after its
+    batches: organizers then find figures a few seconds old instead of reading them at a view."""
+    config = current_app.config
+    max_age = timedelta(seconds=config["DASHBOARD_MAX_AGE_SECONDS"])
+    if not max_age:
+        return 0
+    library = current_app.extensions["library"]
+    now = utcnow()
+    due = db.session.execute(
+        select(DashboardSnapshot.key, DashboardSnapshot.computed_at).where(
+            DashboardSnapshot.viewed_at >= now - WATCHED_FOR,
+            DashboardSnapshot.computed_at <= now - timedelta(seconds=config["DASHBOARD_REFRESH_SECONDS"]),
+        )
+    ).all()
+    refreshed = 0
+    for key, computed_at in due:
+        region_id, period_key = key.split(":", 2)[:2]
+        region = db.session.get(Region, int(region_id))
+        if region is None or snapshot_key(region, parse_period(period_key), library) != key:
+            continue  # of content replaced since: it expires unread
+        _share(key, build_dashboard(region, parse_period(period_key), library), replacing=computed_at, max_age=max_age)
+        refreshed += 1
+    db.session.rollback()  # read only: end the transaction, so no snapshot of it lingers
+    return refreshed
+
+
+def _mark_viewed(key: str, now: datetime) -> None:
+    """Note that someone looks at the dashboard, on a connection of its own (like :func:`_share`)."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(DashboardSnapshot).where(DashboardSnapshot.key == key).values(viewed_at=now))
+    except SQLAlchemyError as error:
+        current_app.logger.warning("dashboard view not marked: %s", error)
 
 
 def _share(key: str, board: Dashboard, replacing: datetime | None, max_age: timedelta) -> Any:
@@ -211,7 +260,9 @@ def _share(key: str, board: Dashboard, replacing: datetime | None, max_age: time
         with db.engine.begin() as connection:
             if replacing is None:
                 insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-                statement = insert(table).values(key=key, computed_at=board.computed_at, payload=payload)
+                statement = insert(table).values(
+                    key=key, computed_at=board.computed_at, viewed_at=board.computed_at, payload=payload
+                )
                 stored = connection.execute(statement.on_conflict_do_nothing()).rowcount
             else:
                 # only over the copy this worker found stale: another may have replaced it meanwhile

@@ -134,7 +134,9 @@ class Target(Model):
 class DashboardSnapshot(Model):
     """A dashboard's figures as last read, one copy for every worker and machine.
 
-    Kept for DASHBOARD_MAX_AGE_SECONDS, then read anew by whichever request comes next.
+    The rollup applier reads again the copies someone looked at lately, every
+    DASHBOARD_REFRESH_SECONDS; a copy older than DASHBOARD_MAX_AGE_SECONDS is read anew by
+    whichever request comes next.
     """
 
     __tablename__ = "dashboard_snapshots"
@@ -142,5 +144,7 @@ class DashboardSnapshot(Model):
     #: region id, period and content version: "12:2026-11:ab12cd34ef56ab78"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(index=True)
+    #: when someone last looked at it (marked at most once a minute: the mark is a write)
+    viewed_at: Mapped[datetime | None] = mapped_column(index=True)
     #: webapp.stats.snapshots.plain(dashboard)
     payload: Mapped[Any] = mapped_column(JSON)
