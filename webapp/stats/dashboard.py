@@ -94,8 +94,8 @@ def trend(
 
 
 def lagging(
-    region: Region, communities: list[Region], period: Period, how_many: int = 10
-) -> list[tuple[Region, Indicators, float]]:
+    region: Region, communities: list[RegionView], period: Period, how_many: int = 10
+) -> list[tuple[RegionView, Indicators, float]]:
     """Communities furthest below their awareness target, among those with enough respondents."""
     # only communities that could qualify are read and have their targets looked up: there may be thousands
     surveyed = surveyed_communities(region, period, LAGGING_MIN_RESPONDENTS)
@@ -157,7 +157,7 @@ def build_dashboard(region: Region, period: Period, library: Library) -> Dashboa
         topics=topic_accuracy(region, period),
         volunteers=volunteer_figures(region, period, population),
         activities=activity_counts(region, period),
-        lagging=[(RegionView.of(c), figures, gap) for c, figures, gap in lagging(region, communities, period)],
+        lagging=lagging(region, communities, period),
         weakest=weakest_points(region, period, library),
         monitoring=_monitoring(region, period),
         year_earlier=region_indicators(region, period.year_earlier(), population),

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
-from webapp.regions.models import LEAF_LEVELS, Region, RegionAncestor, path_ids
+from webapp.regions.models import LEAF_LEVELS, Region, RegionAncestor, RegionView, path_ids
 from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, mean_score, ratio, share
 from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
@@ -72,16 +72,17 @@ class Indicators:
     population: int
 
 
-def leaf_communities(region: Region) -> list[Region]:
-    """Every community and village in the subtree (the region itself if it is one)."""
-    return list(
-        db.session.execute(
-            select(Region).where(Region.path.like(f"{region.path}%"), Region.level.in_(LEAF_LEVELS))
-        ).scalars()
+def leaf_communities(region: Region) -> list[RegionView]:
+    """Every community and village in the subtree (the region itself if it is one), as plain
+    copies: a city has thousands, read for their residents and place in the tree only."""
+    columns = [getattr(Region, name) for name in RegionView.__dataclass_fields__]
+    rows = db.session.execute(
+        select(*columns).where(Region.path.like(f"{region.path}%"), Region.level.in_(LEAF_LEVELS))
     )
+    return [RegionView(*row) for row in rows]
 
 
-def subtree_population(communities: Iterable[Region]) -> int:
+def subtree_population(communities: Iterable[RegionView]) -> int:
     """The residents of ``communities``: the denominator of a region's usage and reach."""
     return sum(c.population or 0 for c in communities)
 
@@ -209,12 +210,13 @@ def region_indicators(region: Region, period: Period, population: int | None = N
 
 
 def children_indicators(
-    region: Region, period: Period, communities: list[Region] | None = None
+    region: Region, period: Period, communities: list[RegionView] | None = None
 ) -> list[tuple[Region, Indicators]]:
     """Each child's indicators, from the children's own rollups; ``communities``: the subtree's
     leaves, when the caller has them already (they give each child's residents)."""
-    children = db.session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code)).scalars()
-    children = list(children)
+    children = list(
+        db.session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code)).scalars()
+    )
     if communities is None:
         communities = leaf_communities(region)
     populations = dict.fromkeys((child.id for child in children), 0)
@@ -293,7 +295,7 @@ def volunteer_figures(region: Region, period: Period, population: int | None = N
         .where(Activity.community_id.in_(in_subtree), Activity.held_on >= start, Activity.held_on < after)
     ).scalar_one()
     if population is None:
-        population = sum(c.population or 0 for c in leaf_communities(region))
+        population = subtree_population(leaf_communities(region))
     targets = targets_for(region, period)
     share_target = targets["volunteer_share"].value if "volunteer_share" in targets else None
     return VolunteerFigures(
@@ -304,7 +306,7 @@ def volunteer_figures(region: Region, period: Period, population: int | None = N
     )
 
 
-def children_volunteers(region: Region, communities: Iterable[Region]) -> dict[int, int]:
+def children_volunteers(region: Region, communities: Iterable[RegionView]) -> dict[int, int]:
     """Active volunteers now under each child of ``region`` (by child id), from one grouped query."""
     in_subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
     counts = dict(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from webapp.accounts.permissions import region_in_scope
 from webapp.audit.service import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.regions.models import Region, path_ids
+from webapp.regions.models import Region, RegionView, path_ids
 from webapp.regions.service import get_region
 from webapp.stats.models import Target
 from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scope_key
@@ -60,7 +61,7 @@ def _enclosing(period: Period) -> list[str]:
     return [period.key, *(scope_key(period.first_month, scope) for scope in longer)]
 
 
-def targets_for_many(regions: list[Region], period: Period) -> dict[int, dict[str, TargetValue]]:
+def targets_for_many(regions: Sequence[Region | RegionView], period: Period) -> dict[int, dict[str, TargetValue]]:
     """Each region's targets for ``period``, inherited where not set, from one query."""
     periods = _enclosing(period)
     found = db.session.execute(select(Target).where(Target.period.in_(periods))).scalars().all()
