@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
 from webapp.extensions import Model
-from webapp.learn.models import CountedEvent, FirstsColumn, Respondent, pending_index
+from webapp.learn.models import CountedEvent, FirstsColumn, Respondent, batch_indexes
 from webapp.regions.models import Region
 
 
@@ -41,7 +41,7 @@ class Draw(CountedEvent, Model):
     community: Mapped[Region] = relationship()
     attempt: Mapped[Attempt | None] = relationship(back_populates="draw", uselist=False)
 
-    __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"), pending_index("draws", "served_at", "id"))
+    __table_args__ = (Index("ix_draws_respondent_id", "respondent_id"), *batch_indexes("draws", "served_at"))
 
 
 class Attempt(CountedEvent, Model):
@@ -81,7 +81,7 @@ class Attempt(CountedEvent, Model):
     __table_args__ = (
         Index("ix_attempts_community_kind_submitted", "community_id", "kind", "submitted_at"),
         Index("ix_attempts_respondent_id", "respondent_id"),
-        pending_index("attempts", "submitted_at", "id"),
+        *batch_indexes("attempts", "submitted_at"),
     )
 
     @property

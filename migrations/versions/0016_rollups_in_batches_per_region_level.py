@@ -56,6 +56,8 @@ ROLLUPS = (
     ("reach_rollups", ("month", "scope"), ("active", "reached")),
 )
 WAITING = sa.text("rollup_batch IS NULL")
+#: the events a batch counted, from batch 1 on (those counted before batches existed are batch 0)
+BATCHED = sa.text("rollup_batch > 0")
 
 
 def _zone() -> ZoneInfo:
@@ -100,7 +102,9 @@ def upgrade():
         op.execute(f"UPDATE {table} SET rollup_batch = 0")
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column("month", existing_type=sa.String(length=7), nullable=False)
-            batch_op.create_index(f"ix_{table}_rollup_batch", ["rollup_batch"], unique=False)
+            batch_op.create_index(
+                f"ix_{table}_rollup_batch", ["rollup_batch"], unique=False, sqlite_where=BATCHED, postgresql_where=BATCHED
+            )
             batch_op.create_index(
                 f"ix_{table}_pending", [moment, "id"], unique=False, sqlite_where=WAITING, postgresql_where=WAITING
             )

@@ -39,8 +39,9 @@ class CountedEvent:
 
     #: the local month (``2026-12``) the event is booked in, fixed when it happens
     month: Mapped[str] = mapped_column(String(7))
-    #: the rollup batch that counted the event; None while it waits for the applier
-    rollup_batch: Mapped[int | None] = mapped_column(index=True)
+    #: the rollup batch that counted the event; None while it waits for the applier, 0 when it was
+    #: counted before batches existed (migrated, or generated in bulk)
+    rollup_batch: Mapped[int | None]
 
 
 def FirstsColumn() -> Mapped[int]:  # noqa: N802 - reads as a column type
@@ -49,10 +50,14 @@ def FirstsColumn() -> Mapped[int]:  # noqa: N802 - reads as a column type
     return mapped_column(SmallInteger, default=0, server_default="0")
 
 
-def pending_index(table: str, *columns: str) -> Index:
-    """The events still waiting for the applier, in the order it takes them."""
-    waiting = text("rollup_batch IS NULL")
-    return Index(f"ix_{table}_pending", *columns, sqlite_where=waiting, postgresql_where=waiting)
+def batch_indexes(table: str, *moment: str) -> tuple[Index, Index]:
+    """The events still waiting for the applier, in the order it takes them; and those each batch
+    counted (from batch 1: the many rows of batch 0 would make it useless to the planner)."""
+    waiting, batched = text("rollup_batch IS NULL"), text("rollup_batch > 0")
+    return (
+        Index(f"ix_{table}_pending", *moment, "id", sqlite_where=waiting, postgresql_where=waiting),
+        Index(f"ix_{table}_rollup_batch", "rollup_batch", sqlite_where=batched, postgresql_where=batched),
+    )
 
 
 class LessonCompletion(CountedEvent, Model):
@@ -71,5 +76,5 @@ class LessonCompletion(CountedEvent, Model):
     __table_args__ = (
         UniqueConstraint("respondent_id", "lesson_slug", name="uq_lesson_completion"),
         Index("ix_lesson_completions_community_id", "community_id"),
-        pending_index("lesson_completions", "completed_at", "id"),
+        *batch_indexes("lesson_completions", "completed_at"),
     )

@@ -245,15 +245,28 @@ _OPTION_KEYS = "option_keys(option_key) AS (VALUES " + ", ".join(f"('{key}')" fo
 
 
 def _fold(table: str, keys: dict[str, str], sums: dict[str, str], source: str, table_of: str = _SCOPES) -> TextClause:
-    """``INSERT INTO table … SELECT keys, sums FROM source GROUP BY keys``, adding to the rows
-    already there. ``keys`` and ``sums``: the expression of each column."""
-    names = [*keys, *sums]
+    """``INSERT INTO table`` what ``source`` adds to each community, and so to every region it
+    lies in, adding to the rows already there.
+
+    ``keys`` and ``sums``: each column's expression over ``source``; ``keys`` begins with the
+    community's. The batch is summed per community first and only those sums are spread over
+    the lineage: the lineage multiplies a few hundred rows, not every answer.
+    """
+    community, *rest = keys.values()
+    names, key_names, sum_names = [*keys, *sums], list(keys)[1:], list(sums)
+    per_community = (
+        f"SELECT {community} AS community_id, "
+        + ", ".join(f"{expression} AS {name}" for name, expression in [*list(keys.items())[1:], *sums.items()])
+        + f" {source} GROUP BY {', '.join([community, *rest])}"
+    )
+    spread = ", ".join(f"c.{name}" for name in key_names)
     return text(
         f"WITH {table_of} INSERT INTO {table} ({', '.join(names)}) "
-        f"SELECT {', '.join([*keys.values(), *sums.values()])} {source} "
-        f"GROUP BY {', '.join(keys.values())} "
+        f"SELECT l.ancestor_id, {spread}, {', '.join(f'SUM(c.{name})' for name in sum_names)} "
+        f"FROM ({per_community}) c JOIN region_ancestors l ON l.region_id = c.community_id WHERE true "
+        f"GROUP BY l.ancestor_id, {spread} "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in sums)
+        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in sum_names)
     )
 
 
@@ -264,86 +277,96 @@ def _sum_if(condition: str, value: str = "1") -> str:
 #: in the scope joined as ``s``: a respondent's first survey, and a later one that counts
 _FIRST = "(a.survey_firsts & s.bit) <> 0"
 _RETAKE = "a.valid AND NOT a.too_fast AND (a.survey_firsts & s.bit) = 0"
-#: the batch's surveys ``a`` at their community's every level ``l.ancestor_id``
-_SURVEYS = "FROM attempts a JOIN region_ancestors l ON l.region_id = a.community_id"
-_OF_BATCH = "a.rollup_batch = :batch AND a.kind = 'survey'"
-#: their answers ``n`` in the surveys that were a respondent's first of the month
-_MONTH_FIRST_ANSWERS = (
-    f"{_SURVEYS} JOIN answers n ON n.attempt_id = a.id "
-    f"WHERE {_OF_BATCH} AND (a.survey_firsts & 1) <> 0 AND a.month > :answers_after"
-)
 
-FOLDS: tuple[TextClause, ...] = (
-    _fold(
-        "survey_rollups",
-        {"region_id": "l.ancestor_id", "month": "a.month", "scope": "s.scope"},
-        {
-            "respondents": _sum_if(_FIRST),
-            "score_sum": _sum_if(_FIRST, "a.score"),
-            "score_sq_sum": _sum_if(_FIRST, "a.score * a.score"),
-            "passed": _sum_if(f"{_FIRST} AND a.passed"),
-            "retakes": _sum_if(_RETAKE),
-            "retake_score_sum": _sum_if(_RETAKE, "a.score"),
-            "retake_score_sq_sum": _sum_if(_RETAKE, "a.score * a.score"),
-            # surveys kept out of the figures are counted on the month scope only
-            "invalid": _sum_if("s.bit = 1 AND NOT a.valid"),
-            "too_fast": _sum_if("s.bit = 1 AND a.valid AND a.too_fast"),
-        },
-        f"{_SURVEYS} JOIN scopes s ON s.bit = 1 OR (a.valid AND NOT a.too_fast) WHERE {_OF_BATCH}",
-    ),
-    _fold(
-        "topic_rollups",
-        {"region_id": "l.ancestor_id", "month": "a.month", "scope": "s.scope", "topic": "n.topic"},
-        {"answers": "COUNT(*)", "correct": _sum_if("n.correct")},
-        f"{_SURVEYS} JOIN scopes s ON {_FIRST} JOIN answers n ON n.attempt_id = a.id "
-        f"WHERE {_OF_BATCH} AND a.month > :answers_after",
-    ),
-    _fold(
-        "question_rollups",
-        {"region_id": "l.ancestor_id", "month": "a.month", "question_id": "n.question_id"},
-        {
-            "answers": "COUNT(*)",
-            "correct": _sum_if("n.correct"),
-            "total_sum": "SUM(a.score)",
-            "total_sq_sum": "SUM(a.score * a.score)",
-            "total_sum_correct": _sum_if("n.correct", "a.score"),
-        },
-        _MONTH_FIRST_ANSWERS,
-    ),
-    _fold(
-        "option_rollups",
-        {
-            "region_id": "l.ancestor_id",
-            "month": "a.month",
-            "question_id": "n.question_id",
-            "option_key": "k.option_key",
-        },
-        {"chosen": "COUNT(*)"},
-        # chosen keys are stored joined by ","
-        _MONTH_FIRST_ANSWERS.replace(
-            " WHERE ", " JOIN option_keys k ON (',' || n.chosen || ',') LIKE ('%,' || k.option_key || ',%') WHERE ", 1
+
+def _of_batch(table: str, live: bool) -> str:
+    """The rows of ``table`` counted by the batch ``:batch``. A live batch is found through the
+    index of counted events, which holds batches from 1 on: the rows counted before batches
+    existed (batch 0, migrated or generated in bulk) would make it useless to the planner."""
+    return f"{table}.rollup_batch = :batch" + (f" AND {table}.rollup_batch > 0" if live else "")
+
+
+#: the option key ``k`` is among the answer's chosen keys (stored joined by ",")
+_CHOSEN = "(',' || n.chosen || ',') LIKE ('%,' || k.option_key || ',%')"
+
+
+def _folds(live: bool) -> tuple[TextClause, ...]:
+    """One statement per rollup table, adding what the batch's events add."""
+    of_batch = f"{_of_batch('a', live)} AND a.kind = 'survey'"
+    # the answers ``n`` of the surveys that were a respondent's first of the month
+    month_first_answers = (
+        "FROM attempts a JOIN answers n ON n.attempt_id = a.id "
+        f"WHERE {of_batch} AND (a.survey_firsts & 1) <> 0 AND a.month > :answers_after"
+    )
+    return (
+        _fold(
+            "survey_rollups",
+            {"region_id": "a.community_id", "month": "a.month", "scope": "s.scope"},
+            {
+                "respondents": _sum_if(_FIRST),
+                "score_sum": _sum_if(_FIRST, "a.score"),
+                "score_sq_sum": _sum_if(_FIRST, "a.score * a.score"),
+                "passed": _sum_if(f"{_FIRST} AND a.passed"),
+                "retakes": _sum_if(_RETAKE),
+                "retake_score_sum": _sum_if(_RETAKE, "a.score"),
+                "retake_score_sq_sum": _sum_if(_RETAKE, "a.score * a.score"),
+                # surveys kept out of the figures are counted on the month scope only
+                "invalid": _sum_if("s.bit = 1 AND NOT a.valid"),
+                "too_fast": _sum_if("s.bit = 1 AND a.valid AND a.too_fast"),
+            },
+            f"FROM attempts a JOIN scopes s ON s.bit = 1 OR (a.valid AND NOT a.too_fast) WHERE {of_batch}",
         ),
-        table_of=_OPTION_KEYS,
-    ),
-    _fold(
-        "reach_rollups",
-        {"region_id": "l.ancestor_id", "month": "e.month", "scope": "s.scope"},
-        {"active": _sum_if("(e.active & s.bit) <> 0"), "reached": _sum_if("(e.reached & s.bit) <> 0")},
-        "FROM (SELECT community_id, month, active_firsts AS active, 0 AS reached FROM draws"
-        " WHERE rollup_batch = :batch"
-        " UNION ALL SELECT community_id, month, active_firsts, reached_firsts FROM lesson_completions"
-        " WHERE rollup_batch = :batch"
-        " UNION ALL SELECT community_id, month, 0, reached_firsts FROM attempts WHERE rollup_batch = :batch) e"
-        " JOIN region_ancestors l ON l.region_id = e.community_id"
-        " JOIN scopes s ON ((e.active | e.reached) & s.bit) <> 0 WHERE true",
-    ),
-)
+        _fold(
+            "topic_rollups",
+            {"region_id": "a.community_id", "month": "a.month", "scope": "s.scope", "topic": "n.topic"},
+            {"answers": "COUNT(*)", "correct": _sum_if("n.correct")},
+            f"FROM attempts a JOIN scopes s ON {_FIRST} JOIN answers n ON n.attempt_id = a.id "
+            f"WHERE {of_batch} AND a.month > :answers_after",
+        ),
+        _fold(
+            "question_rollups",
+            {"region_id": "a.community_id", "month": "a.month", "question_id": "n.question_id"},
+            {
+                "answers": "COUNT(*)",
+                "correct": _sum_if("n.correct"),
+                "total_sum": "SUM(a.score)",
+                "total_sq_sum": "SUM(a.score * a.score)",
+                "total_sum_correct": _sum_if("n.correct", "a.score"),
+            },
+            month_first_answers,
+        ),
+        _fold(
+            "option_rollups",
+            {"region_id": "a.community_id", "month": "a.month", "question_id": "n.question_id"}
+            | {"option_key": "k.option_key"},
+            {"chosen": "COUNT(*)"},
+            month_first_answers.replace(" WHERE ", f" JOIN option_keys k ON {_CHOSEN} WHERE ", 1),
+            table_of=_OPTION_KEYS,
+        ),
+        _fold(
+            "reach_rollups",
+            {"region_id": "e.community_id", "month": "e.month", "scope": "s.scope"},
+            {"active": _sum_if("(e.active & s.bit) <> 0"), "reached": _sum_if("(e.reached & s.bit) <> 0")},
+            "FROM (SELECT community_id, month, active_firsts AS active, 0 AS reached FROM draws"
+            f" WHERE {_of_batch('draws', live)}"
+            " UNION ALL SELECT community_id, month, active_firsts, reached_firsts FROM lesson_completions"
+            f" WHERE {_of_batch('lesson_completions', live)}"
+            " UNION ALL SELECT community_id, month, 0, reached_firsts FROM attempts"
+            f" WHERE {_of_batch('attempts', live)}) e"
+            " JOIN scopes s ON ((e.active | e.reached) & s.bit) <> 0",
+        ),
+    )
+
+
+FOLDS = _folds(live=True)
+#: for the events counted in bulk, before batches existed (batch 0)
+BULK_FOLDS = _folds(live=False)
 
 
 def fold(connection: Connection, batch: int, answers_after: str = "") -> None:
     """Add the events marked with ``batch`` to the rollups of every level (their communities'
     lineage recorded first)."""
-    for statement in FOLDS:
+    for statement in FOLDS if batch > 0 else BULK_FOLDS:
         connection.execute(statement, {"batch": batch, "answers_after": answers_after})
 
 
