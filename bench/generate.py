@@ -78,7 +78,7 @@ from webapp.learn.service import hash_token  # noqa: E402
 from webapp.stats.periods import first_scopes, scope_bits  # noqa: E402
 
 #: bump when the generated rows change, so a kept database is regenerated
-VERSION = 3
+VERSION = 4
 CITY_CODE = "BENCH"
 DEFAULT_COMMUNITIES = 5200
 DEFAULT_RESPONDENTS = 1_000_000
@@ -135,7 +135,11 @@ LOADED_TABLES = (
 )
 #: the loaded tables whose ids are integers from a sequence
 ID_TABLES = ("regions", "respondents", "attempts", "answers", "lesson_completions")
-REGION_COLUMNS = ("id", "code", "name_zh", "name_en", "level", "parent_id", "population", "path", "is_demo")
+#: the last, each region's residents over its subtree, is its population as summed (_sum_populations)
+REGION_COLUMNS = (
+    *("id", "code", "name_zh", "name_en", "level", "parent_id", "population", "path", "is_demo"),
+    "residents",
+)
 RESPONDENT_COLUMNS = (
     "id",
     "token_hash",
@@ -311,7 +315,7 @@ def build_city(communities: int, rng: Random, first_id: int) -> City:
             for c in range(1, n_leaves + 1):
                 leaves.append(add_leaf(add, street, f"{street[1]}{c:0{width}d}", town and rng.random() < 0.7, rng))
     _sum_populations(rows)
-    return City([tuple(row) for row in rows], leaves, biggest[1])
+    return City([(*row, row[6]) for row in rows], leaves, biggest[1])
 
 
 def add_leaf(add: Callable[..., list], street: list, code: str, village: bool, rng: Random) -> Leaf:

@@ -41,6 +41,10 @@ class Region(RegionNames, Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     #: resident population (常住人口); the denominator of usage and reach rates
     population: Mapped[int | None]
+    #: the resident population of the whole subtree: a community's or village's own, and above
+    #: them the sum over every one of them below; the denominator of the region's usage and reach
+    #: rates, kept as regions are added (add_region) so no figure adds up the communities
+    residents: Mapped[int] = mapped_column(default=0, server_default="0")
     #: ids from the root down, "/1/4/17/": a subtree is one prefix query
     path: Mapped[str] = mapped_column(String(255))
     #: invented by `flask seed-demo`, shown with a demo banner

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from webapp.errors import DomainError
@@ -109,6 +109,12 @@ def add_region(row: RegionRow, parent: Region | None, is_demo: bool = False) -> 
     db.session.add(region)
     db.session.flush()  # the id is part of the path
     region.path = f"{parent.path if parent else '/'}{region.id}/"
+    if region.is_leaf and row.population:
+        region.residents = row.population
+        ancestors = path_ids(region.path)[:-1]
+        db.session.execute(
+            update(Region).where(Region.id.in_(ancestors)).values(residents=Region.residents + row.population)
+        )
     return region
 
 

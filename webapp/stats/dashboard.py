@@ -27,10 +27,8 @@ from webapp.stats.indicators import (
     children_indicators,
     children_volunteers,
     indicators_from,
-    leaf_communities,
     month_sums,
     region_indicators,
-    subtree_population,
     surveyed_communities,
     topic_accuracy,
     volunteer_figures,
@@ -75,17 +73,13 @@ class Dashboard:
     computed_at: datetime
 
 
-def trend(
-    region: Region, period: Period, months: int = 12, population: int | None = None
-) -> list[tuple[str, Figure, Figure]]:
+def trend(region: Region, period: Period, months: int = 12) -> list[tuple[str, Figure, Figure]]:
     """(month, awareness, usage) for the ``months`` months ending with the period's last."""
     keys = [period.last_month]
     while len(keys) < months:
         keys.append(parse_period(keys[-1]).previous().key)
     keys.reverse()
-    if population is None:
-        population = subtree_population(leaf_communities(region))
-    by_month = month_sums(region, keys, population)
+    by_month = month_sums(region, keys, region.residents)
     result = []
     for key in keys:
         figures = indicators_from(by_month[key])
@@ -93,22 +87,18 @@ def trend(
     return result
 
 
-def lagging(
-    region: Region, communities: list[RegionView], period: Period, how_many: int = 10
-) -> list[tuple[RegionView, Indicators, float]]:
+def lagging(region: Region, period: Period, how_many: int = 10) -> list[tuple[RegionView, Indicators, float]]:
     """Communities furthest below their awareness target, among those with enough respondents."""
     # only communities that could qualify are read and have their targets looked up: there may be thousands
     surveyed = surveyed_communities(region, period, LAGGING_MIN_RESPONDENTS)
-    candidates = [c for c in communities if c.id in surveyed]
-    targets = targets_for_many(candidates, period)
+    targets = targets_for_many([community for community, _sums in surveyed], period)
     found = []
-    for community in candidates:
-        surveyed[community.id].population = community.population or 0
-        figures = with_targets(indicators_from(surveyed[community.id]), targets[community.id])
+    for community, sums in surveyed:
+        figures = with_targets(indicators_from(sums), targets[community.id])
         awareness = figures.awareness
         if awareness.target is not None and awareness.value is not None and awareness.value < awareness.target:
             found.append((community, figures, awareness.value - awareness.target))
-    found.sort(key=lambda row: row[2])
+    found.sort(key=lambda row: (row[2], row[0].code))
     return found[:how_many]
 
 
@@ -142,26 +132,25 @@ def _monitoring(region: Region, period: Period) -> MonitoringFigure | None:
 
 
 def build_dashboard(region: Region, period: Period, library: Library) -> Dashboard:
-    # the subtree's communities give its residents, and the lagging ones
-    communities = leaf_communities(region)
-    population = subtree_population(communities)
-    children = children_indicators(region, period, communities) if not region.is_leaf else []
+    """Every section reads the region's own rollups and its children's: a few rows per region
+    shown, whatever the number of communities below."""
+    children = children_indicators(region, period) if not region.is_leaf else []
     return Dashboard(
         region=RegionView.of(region),
         period=period,
         path=[RegionView.of(up) for up in ancestors(region)],
-        figures=region_indicators(region, period, population),
+        figures=region_indicators(region, period),
         targets={name: replace(t, region=RegionView.of(t.region)) for name, t in targets_for(region, period).items()},
         children=[(RegionView.of(child), figures) for child, figures in children],
-        trend=trend(region, period, population=population),
+        trend=trend(region, period),
         topics=topic_accuracy(region, period),
-        volunteers=volunteer_figures(region, period, population),
+        volunteers=volunteer_figures(region, period),
         activities=activity_counts(region, period),
-        lagging=lagging(region, communities, period),
+        lagging=lagging(region, period),
         weakest=weakest_points(region, period, library),
         monitoring=_monitoring(region, period),
-        year_earlier=region_indicators(region, period.year_earlier(), population),
-        children_volunteers=children_volunteers(region, communities) if children else {},
+        year_earlier=region_indicators(region, period.year_earlier()),
+        children_volunteers=children_volunteers(region) if children else {},
         outlines=outline_map([child for child, _ in children]),
         computed_at=utcnow(),
     )

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
-from webapp.regions.models import LEAF_LEVELS, Region, RegionAncestor, RegionView, path_ids
+from webapp.regions.models import Region, RegionAncestor, RegionView, path_ids
 from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, mean_score, ratio, share
 from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
@@ -72,33 +72,11 @@ class Indicators:
     population: int
 
 
-def leaf_communities(region: Region) -> list[RegionView]:
-    """Every community and village in the subtree (the region itself if it is one), as plain
-    copies: a city has thousands, read for their residents and place in the tree only."""
-    columns = [getattr(Region, name) for name in RegionView.__dataclass_fields__]
-    rows = db.session.execute(
-        select(*columns).where(Region.path.like(f"{region.path}%"), Region.level.in_(LEAF_LEVELS))
-    )
-    return [RegionView(*row) for row in rows]
-
-
-def subtree_population(communities: Iterable[RegionView]) -> int:
-    """The residents of ``communities``: the denominator of a region's usage and reach."""
-    return sum(c.population or 0 for c in communities)
-
-
-def region_sums(
-    regions: Iterable[Region], period: Period, populations: dict[int, int] | None = None
-) -> dict[int, Sums]:
+def region_sums(regions: Iterable[Region], period: Period) -> dict[int, Sums]:
     """Sums per region for ``period``, each from the region's own rollups (which pool its whole
-    subtree): one grouped query per rollup table, reading a few rows per region.
-
-    ``populations``: each region's residents, when it is not the region's own figure (a street's
-    is its communities' sum).
-    """
+    subtree) and residents: one grouped query per rollup table, reading a few rows per region."""
     catch_up()
-    regions = list(regions)
-    sums = {r.id: Sums(population=(populations or {}).get(r.id, r.population or 0)) for r in regions}
+    sums = {r.id: Sums(population=r.residents) for r in regions}
     ids = list(sums)
     if not ids:
         return sums
@@ -129,14 +107,14 @@ def region_sums(
     return sums
 
 
-def surveyed_communities(region: Region, period: Period, minimum: int) -> dict[int, Sums]:
-    """The survey sums of each community below ``region`` with at least ``minimum`` respondents
-    in ``period``: picked out by the database (through the communities' lineage), so neither the
-    communities' ids nor the rows of those with too few respondents leave it."""
+def surveyed_communities(region: Region, period: Period, minimum: int) -> list[tuple[RegionView, Sums]]:
+    """Each community below ``region`` with at least ``minimum`` respondents in ``period``, with
+    its survey sums: picked out by the database through the communities' lineage, so neither the
+    ids of the communities nor the rows of those with too few respondents leave it."""
     catch_up()
     lineage = RegionAncestor.__table__.c
-    rows = db.session.execute(
-        select(SurveyRollup.region_id, *(func.sum(getattr(SurveyRollup, k)) for k in SURVEY_SUMS))
+    grouped = (
+        select(SurveyRollup.region_id, *(func.sum(getattr(SurveyRollup, k)).label(k) for k in SURVEY_SUMS))
         .join(RegionAncestor, lineage.region_id == SurveyRollup.region_id)
         .where(
             lineage.ancestor_id == region.id,
@@ -145,10 +123,17 @@ def surveyed_communities(region: Region, period: Period, minimum: int) -> dict[i
         )
         .group_by(SurveyRollup.region_id)
         .having(func.sum(SurveyRollup.respondents) >= minimum)
+        .subquery()
     )
-    found = {}
-    for community_id, *values in rows:
-        found[community_id] = Sums(survey={k: float(v or 0) for k, v in zip(SURVEY_SUMS, values, strict=True)})
+    columns = [getattr(Region, name) for name in RegionView.__dataclass_fields__]
+    rows = db.session.execute(
+        select(*columns, *(grouped.c[k] for k in SURVEY_SUMS)).join(grouped, grouped.c.region_id == Region.id)
+    )
+    found = []
+    for row in rows:
+        community = RegionView(*row[: len(columns)])
+        survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, row[len(columns) :], strict=True)}
+        found.append((community, Sums(population=community.population or 0, survey=survey)))
     return found
 
 
@@ -201,30 +186,17 @@ def with_targets(indicators: Indicators, targets: dict[str, TargetValue]) -> Ind
     )
 
 
-def region_indicators(region: Region, period: Period, population: int | None = None) -> Indicators:
-    """``population``: the subtree's residents, when the caller has added them up already."""
-    if population is None:
-        population = subtree_population(leaf_communities(region))
-    sums = region_sums([region], period, {region.id: population})[region.id]
+def region_indicators(region: Region, period: Period) -> Indicators:
+    sums = region_sums([region], period)[region.id]
     return with_targets(indicators_from(sums), targets_for(region, period))
 
 
-def children_indicators(
-    region: Region, period: Period, communities: list[RegionView] | None = None
-) -> list[tuple[Region, Indicators]]:
-    """Each child's indicators, from the children's own rollups; ``communities``: the subtree's
-    leaves, when the caller has them already (they give each child's residents)."""
+def children_indicators(region: Region, period: Period) -> list[tuple[Region, Indicators]]:
+    """Each child's indicators, from the children's own rollups."""
     children = list(
         db.session.execute(select(Region).where(Region.parent_id == region.id).order_by(Region.code)).scalars()
     )
-    if communities is None:
-        communities = leaf_communities(region)
-    populations = dict.fromkeys((child.id for child in children), 0)
-    for community in communities:
-        # the path below the region starts with the id of the child the community lies under
-        child_id = int(community.path[len(region.path) :].split("/", 1)[0])
-        populations[child_id] += community.population or 0
-    sums = region_sums(children, period, populations)
+    sums = region_sums(children, period)
     targets = targets_for_many(children, period)
     return [(child, with_targets(indicators_from(sums[child.id]), targets[child.id])) for child in children]
 
@@ -277,11 +249,8 @@ class VolunteerFigures:
     service_hours: float
 
 
-def volunteer_figures(region: Region, period: Period, population: int | None = None) -> VolunteerFigures:
-    """Active volunteers now (share of residents, trained share) and service hours in the period.
-
-    ``population``: the subtree's, when the caller has added it up already.
-    """
+def volunteer_figures(region: Region, period: Period) -> VolunteerFigures:
+    """Active volunteers now (share of residents, trained share) and service hours in the period."""
     in_subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
     active = select(Volunteer.id).where(Volunteer.status == "active", Volunteer.community_id.in_(in_subtree))
     n_active = db.session.execute(select(func.count()).select_from(active.subquery())).scalar_one()
@@ -294,33 +263,31 @@ def volunteer_figures(region: Region, period: Period, population: int | None = N
         .join(Activity, ServiceRecord.activity_id == Activity.id)
         .where(Activity.community_id.in_(in_subtree), Activity.held_on >= start, Activity.held_on < after)
     ).scalar_one()
-    if population is None:
-        population = subtree_population(leaf_communities(region))
     targets = targets_for(region, period)
     share_target = targets["volunteer_share"].value if "volunteer_share" in targets else None
     return VolunteerFigures(
         active=n_active,
-        per_population=ratio(n_active, population).against(share_target),
+        per_population=ratio(n_active, region.residents).against(share_target),
         trained=share(n_trained, n_active),
         service_hours=float(hours),
     )
 
 
-def children_volunteers(region: Region, communities: Iterable[RegionView]) -> dict[int, int]:
-    """Active volunteers now under each child of ``region`` (by child id), from one grouped query."""
-    in_subtree = select(Region.id).where(Region.path.like(f"{region.path}%"))
-    counts = dict(
-        db.session.execute(
-            select(Volunteer.community_id, func.count())
-            .where(Volunteer.status == "active", Volunteer.community_id.in_(in_subtree))
-            .group_by(Volunteer.community_id)
-        ).all()
+def children_volunteers(region: Region) -> dict[int, int]:
+    """Active volunteers now under each child of ``region`` (by child id), from one grouped query
+    (volunteers are counted per community with any, then added up per child)."""
+    rows = db.session.execute(
+        select(Region.path, func.count())
+        .select_from(Volunteer)
+        .join(Region, Region.id == Volunteer.community_id)
+        .where(Volunteer.status == "active", Region.path.like(f"{region.path}%"), Region.path != region.path)
+        .group_by(Region.path)
     )
     per_child: dict[int, int] = {}
-    for community in communities:
-        if community.id in counts and community.path != region.path:
-            child_id = int(community.path[len(region.path) :].split("/", 1)[0])
-            per_child[child_id] = per_child.get(child_id, 0) + int(counts[community.id])
+    for path, count in rows:
+        # the path below the region starts with the id of the child the community lies under
+        child_id = int(path[len(region.path) :].split("/", 1)[0])
+        per_child[child_id] = per_child.get(child_id, 0) + int(count)
     return per_child
 
 
