@@ -9,11 +9,12 @@ numbers plain JSON numbers, and :func:`revive` turns each back into the type its
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from webapp.regions.models import Region, RegionView
 
@@ -37,6 +38,14 @@ def plain(value: Any) -> Any:
     raise TypeError(f"cannot keep a {type(value).__name__} in a snapshot")
 
 
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's fields and their hints, resolved once: resolving the postponed annotations
+    took most of the time of showing a kept dashboard."""
+    hints = typing.get_type_hints(cls)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
+
+
 def revive(hint: Any, data: Any) -> Any:
     """The value of type ``hint`` that :func:`plain` turned into ``data``.
 
@@ -51,8 +60,7 @@ def revive(hint: Any, data: Any) -> Any:
     if hint is Region:
         hint = RegionView
     if dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
-        return hint(**{field.name: revive(hints[field.name], data[field.name]) for field in dataclasses.fields(hint)})
+        return hint(**{name: revive(field_hint, data[name]) for name, field_hint in _fields(cast(type, hint))})
     if origin is list:
         return [revive(args[0], item) for item in data]
     if origin is tuple:
