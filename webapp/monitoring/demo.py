@@ -67,7 +67,10 @@ def _sitting_length(rng: random.Random) -> timedelta:
 
 def seed_demo_wave(library: Library, city: Region, organizer: User, staff: User, seed: int = 2026) -> Wave | None:
     """A closed wave of this year in the first district, unless one is there already."""
-    district = next(r for r in db.session.execute(db.select(Region).where(Region.parent_id == city.id)).scalars())
+    # the first by code, where the demo staff work: an unordered read may return any district
+    district = db.session.execute(
+        db.select(Region).where(Region.parent_id == city.id).order_by(Region.code).limit(1)
+    ).scalar_one()
     if db.session.execute(db.select(Wave.id).where(Wave.region_id == district.id)).first():
         return None
     rng = random.Random(seed)
