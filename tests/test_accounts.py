@@ -27,6 +27,22 @@ def test_sign_in_and_out(client: FlaskClient, accounts: dict) -> None:
     assert client.get("/staff").status_code == 302
 
 
+def test_a_page_fetched_while_signing_in_does_not_sign_the_person_out(client: FlaskClient, accounts: dict) -> None:
+    # The service worker fetches /offline with the anonymous cookie while the login form is
+    # posted; if that response set a cookie, it would land after the signed-in one and replace it.
+    client.get("/login")
+    anonymous = client.get_cookie("session")
+    assert anonymous is not None
+    assert sign_in(client, "staff").status_code == 302
+    signed_in = client.get_cookie("session")
+    client.set_cookie("session", anonymous.value)
+    late = client.get("/offline")
+    assert late.status_code == 200
+    assert not [c for c in late.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    client.set_cookie("session", signed_in.value)
+    assert "工作台" in client.get("/staff").get_data(as_text=True)
+
+
 def test_wrong_password_is_refused_with_a_clear_message(client: FlaskClient, accounts: dict) -> None:
     response = sign_in(client, "staff", "wrong password")
     assert response.status_code == 200

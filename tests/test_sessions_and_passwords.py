@@ -42,6 +42,13 @@ def test_a_copied_cookie_is_dead_after_logout(app: Flask, as_user) -> None:
     assert_signed_out(replay(app, copy))
 
 
+def test_a_copied_cookie_is_dead_in_another_browser(app: Flask, as_user) -> None:
+    copy = stolen_cookie(as_user("staff"))
+    thief = replay(app, copy)
+    thief.environ_base["HTTP_USER_AGENT"] = "Another browser/1.0"
+    assert_signed_out(thief)
+
+
 def test_an_admin_changing_a_password_ends_that_users_sessions(app: Flask, as_user, accounts: dict) -> None:
     copy = stolen_cookie(as_user("staff"))
     admin = as_user("admin")

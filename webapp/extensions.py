@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -85,4 +85,17 @@ enrolment_limit = limiter.shared_limit(
     exempt_when=_brings_a_token,
     error_message="too_many_new_respondents",
 )
-login_manager = LoginManager()
+
+
+class _LoginManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # Strong protection empties a session whose address or browser changed. Applied to an
+        # anonymous session (only a CSRF token) it protects nothing but rewrites the cookie on
+        # every request; a response to a request sent just before signing in would then land
+        # after the signed-in cookie and replace it.
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = _LoginManager()
