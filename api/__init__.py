@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 from flask_smorest.arguments import ArgumentsMixin
-from marshmallow import RAISE
+from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +22,19 @@ class StrictParser(FlaskParser):
     as a body member is: a misspelt filter must not silently return everything."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._schemas: dict[type, Schema] = {}
+
+    def _get_schema(self, argmap: Any, req: Any) -> Schema:
+        # Given a class, webargs builds a schema (deep-copying every field) on each request; one
+        # instance per class serves them all, as loading keeps no state in it.
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            if argmap not in self._schemas:
+                self._schemas[argmap] = argmap()
+            return self._schemas[argmap]
+        return super()._get_schema(argmap, req)
 
     def load_querystring(self, req: Any, schema: Any) -> Any:
         # ``lang`` picks the language of messages on every endpoint (webapp.i18n), not one operation's input

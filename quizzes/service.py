@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypedDict, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -205,6 +205,18 @@ def stored_submission(attempt: Attempt) -> Submission:
     return Submission(attempt, False, marked)
 
 
+# The hand-in's statements, built once: building them on every request cost more than running
+# them. Plain Core inserts, not the unit of work: the rows are written once and never changed.
+_CLAIM_DRAW = (
+    update(Draw)
+    .where(Draw.id == bindparam("draw_id"), Draw.submitted_at.is_(None))
+    .values(submitted_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_INSERT_ATTEMPT = insert(cast(Table, Attempt.__table__))
+_INSERT_ANSWERS = insert(cast(Table, Answer.__table__))
+
+
 def submit_draw(
     library: Library,
     draw: Draw,
@@ -243,12 +255,7 @@ def submit_draw(
     attempt = _scored_attempt(library, draw, results, now, digest, idempotency_key)
     # Claiming the draw is the first write: a concurrent submission of the same draw waits
     # for it and then finds the draw taken (and SQLite takes its write lock before reading).
-    claimed = db.session.execute(
-        update(Draw)
-        .where(Draw.id == draw.id, Draw.submitted_at.is_(None))
-        .values(submitted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = db.session.execute(_CLAIM_DRAW, {"draw_id": draw.id, "now": now}).rowcount
     if not claimed:
         stored = db.session.execute(select(Attempt).where(Attempt.draw_id == draw.id)).scalar_one()
         if idempotency_key and stored.idempotency_key == idempotency_key:
@@ -257,13 +264,12 @@ def submit_draw(
     set_committed_value(draw, "submitted_at", now)
     if clear_saved:  # what was kept screen by screen is now the attempt's answers
         db.session.execute(delete(SavedAnswer).where(SavedAnswer.draw_id == draw.id))
-    # plain inserts, not the unit of work: the rows are written once and never changed, and the
-    # rollup applier counts them later (webapp.stats.applier)
-    inserted = db.session.execute(insert(Attempt.__table__).values(draw_id=draw.id, **attempt))
+    # the rollup applier counts them later (webapp.stats.applier)
+    inserted = db.session.execute(_INSERT_ATTEMPT, {"draw_id": draw.id, **attempt})
     attempt = _adopt(draw, inserted.inserted_primary_key[0], attempt)
     questions = library.bank.questions
     db.session.execute(
-        insert(cast(Table, Answer.__table__)),
+        _INSERT_ANSWERS,
         [
             {
                 "attempt_id": attempt.id,

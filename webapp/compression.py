@@ -32,7 +32,7 @@ def _compressible(response: Response) -> bool:
         response.mimetype in COMPRESSIBLE
         and not response.direct_passthrough
         and not response.is_streamed
-        and "Content-Encoding" not in response.headers
+        and not response.headers.getlist("Content-Encoding")  # `in` would raise and catch
         and response.status_code >= 200
         and response.status_code not in (204, 206, 304)
     )
@@ -42,12 +42,12 @@ def compress(response: Response) -> Response:
     """``response`` gzip-encoded when the client accepts gzip and the body is worth it."""
     if not _compressible(response):
         return response
+    body = response.get_data()
+    if len(body) < MIN_SIZE:  # never compressed, whatever the request accepts
+        return response
     # whether this address is compressed depends on the request's Accept-Encoding
     response.vary.add("Accept-Encoding")
     if request.accept_encodings["gzip"] <= 0:
-        return response
-    body = response.get_data()
-    if len(body) < MIN_SIZE:
         return response
     response.set_data(gzip.compress(body, compresslevel=LEVEL, mtime=0))  # sets Content-Length
     response.headers["Content-Encoding"] = "gzip"

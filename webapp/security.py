@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from wsgiref.headers import Headers
 
 from flask import Flask, Response, abort, current_app, request
+from werkzeug.datastructures import Headers as ResponseHeaders
 from whitenoise import WhiteNoise
 
 #: no inline script or style anywhere: the pages work without JavaScript and keep CSS in files
@@ -34,6 +36,10 @@ STATIC_MAX_AGE = 365 * 24 * 3600
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
+#: the bodies Flask parses into request.form
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _headers_for_every_response(secure: bool) -> dict[str, str]:
     """What pages, API answers and static files all carry."""
     headers = {
@@ -48,19 +54,29 @@ def _headers_for_every_response(secure: bool) -> dict[str, str]:
     return headers
 
 
+_EVERY_RESPONSE = {secure: tuple(_headers_for_every_response(secure).items()) for secure in (False, True)}
+
+
+def _missing(headers: ResponseHeaders, wanted: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    # one pass over the few headers set, not a lookup per name: a missing name costs werkzeug
+    # an exception each time, and this runs on every response
+    present = {name.lower() for name, _value in headers.items()}
+    return [(name, value) for name, value in wanted if name.lower() not in present]
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    for name, value in _headers_for_every_response(current_app.config["SESSION_COOKIE_SECURE"]).items():
-        headers.setdefault(name, value)
+    wanted = _EVERY_RESPONSE[current_app.config["SESSION_COOKIE_SECURE"]]
     if request.endpoint == "learn.lesson" and response.status_code == 200:
         # lessons change only with a deploy; personal bits (the community, the text size) ride
         # in cookies, so a browser's kept copy is not used once they change
-        headers.setdefault("Cache-Control", "private, max-age=300")
+        wanted = (*wanted, ("Cache-Control", "private, max-age=300"))
         response.vary.add("Cookie")
-    elif "Cache-Control" not in headers:
-        headers["Cache-Control"] = (
-            "no-store" if request.path.startswith(("/staff", "/admin", "/api/v1/")) else "no-cache"
-        )
+    elif request.path.startswith(("/staff", "/admin", "/api/v1/")):
+        wanted = (*wanted, ("Cache-Control", "no-store"))
+    else:
+        wanted = (*wanted, ("Cache-Control", "no-cache"))
+    headers.extend(_missing(headers, wanted))
     return response
 
 
@@ -87,8 +103,8 @@ def _refuse_nul() -> None:
         abort(404)
     if request.path.startswith("/api/"):
         return
-    values = [*request.args.keys(), *request.args.values()]
-    if request.form:
+    values = [*request.args.keys(), *request.args.values()] if request.query_string else []
+    if request.mimetype in FORM_TYPES:  # a GET or a JSON body has no form to parse
         values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(400)

@@ -25,6 +25,8 @@ class TransactionalFlask(Flask):
         except BaseException:
             db.session.rollback()
             raise
+        if not db.session().in_transaction():  # a page that touched no database has nothing to end
+            return response
         if response.status_code < 400:
             db.session.commit()
         else:

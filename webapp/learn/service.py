@@ -10,7 +10,7 @@ from typing import TypeGuard
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from quizzes import service as quizzes
 from quizzes.definitions import QuizDefinition
@@ -66,6 +66,14 @@ def find_respondent(token: str | None) -> Respondent | None:
     return db.session.execute(select(Respondent).where(Respondent.token_hash == hash_token(token))).scalar_one_or_none()
 
 
+#: built once: every hand-in starts here, and building the statement cost more than running it
+_OWN_DRAW = (
+    select(Draw)
+    .join(Respondent, Respondent.id == Draw.respondent_id)
+    .where(Draw.id == bindparam("draw_id"), Respondent.token_hash == bindparam("token_hash"))
+)
+
+
 def own_draw(token: str | None, draw_id: str) -> Draw:
     """The draw ``draw_id`` of the respondent holding ``token``, in one query.
 
@@ -73,11 +81,8 @@ def own_draw(token: str | None, draw_id: str) -> Draw:
     :raises DrawNotFound: no such draw, or someone else's (the two look the same from outside).
     """
     if _well_formed(token) and draw_id and len(draw_id) <= 32:
-        draw = db.session.execute(
-            select(Draw)
-            .join(Respondent, Respondent.id == Draw.respondent_id)
-            .where(Draw.id == draw_id, Respondent.token_hash == hash_token(token))
-        ).scalar_one_or_none()
+        found = {"draw_id": draw_id, "token_hash": hash_token(token)}
+        draw = db.session.execute(_OWN_DRAW, found).scalar_one_or_none()
         if draw is not None:
             return draw
     if find_respondent(token) is None:  # the rare refusal tells which of the two it is
