@@ -348,6 +348,24 @@ def test_lagging_communities_are_those_below_target_with_enough_respondents(app,
         ]
 
 
+def test_a_community_with_its_own_higher_target_lags_against_it(app, hand_in_survey, library) -> None:
+    """90% meets the city's 80% but not the community's own 95%; a street's own 50% lets its
+    community at 60% off. The worst comes first, and no list is made without any target."""
+    november = parse_period("2026-11")
+    for community, correct in (("DEMO010101", 9), ("DEMO010201", 6), ("DEMO010102", 7)):
+        for _ in range(30):
+            hand_in_survey(community, correct, NOV)
+    assert build_dashboard(get_region("DEMO"), november, library).lagging == []
+    set_target(get_region("DEMO"), "awareness", "2026-2030", 0.8, None)
+    set_target(get_region("DEMO010101"), "awareness", "2026", 0.95, None)
+    set_target(get_region("DEMO0102"), "awareness", "2026-2030", 0.5, None)
+    board = build_dashboard(get_region("DEMO"), november, library)
+    assert [(c.code, round(gap, 3), f.awareness.target) for c, f, gap in board.lagging] == [
+        ("DEMO010102", -0.1, 0.8),
+        ("DEMO010101", -0.05, 0.95),
+    ]
+
+
 def test_the_applier_reads_again_the_dashboards_someone_looks_at(as_user, answers, app, hand_in_survey) -> None:
     app.config.update(DASHBOARD_MAX_AGE_SECONDS=60, DASHBOARD_REFRESH_SECONDS=0)
     admin = as_user("admin")

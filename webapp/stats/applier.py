@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from flask import g, has_request_context
 from sqlalchemy import Connection, Table, TextClause, bindparam, delete, exists, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
@@ -380,6 +381,10 @@ def catch_up(limit: int = BATCH_EVENTS) -> int:
     follower or the next read: the figures then lag by as much, and the page says when they
     were read.
     """
+    if has_request_context():
+        if g.get("rollups_caught_up"):
+            return 0  # a page reads many figures: the first read catches up for all of them
+        g.rollups_caught_up = True
     total = 0
     try:
         if _session_holds_write_lock():

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
-from webapp.regions.models import Region, RegionAncestor, RegionView, path_ids
+from webapp.regions.models import Region, RegionAncestor, path_ids
 from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, mean_score, ratio, share
 from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
@@ -107,14 +108,26 @@ def region_sums(regions: Iterable[Region], period: Period) -> dict[int, Sums]:
     return sums
 
 
-def surveyed_communities(region: Region, period: Period, minimum: int) -> list[tuple[RegionView, Sums]]:
-    """Each community below ``region`` with at least ``minimum`` respondents in ``period``, with
-    its survey sums: picked out by the database through the communities' lineage, so neither the
-    ids of the communities nor the rows of those with too few respondents leave it."""
+class SurveyedCommunity(NamedTuple):
+    id: int
+    code: str
+    path: str
+    respondents: int
+    score_sum: float
+
+
+def surveyed_communities(
+    region: Region, period: Period, minimum: int, below: float | None = None
+) -> list[SurveyedCommunity]:
+    """Each community below ``region`` with at least ``minimum`` respondents in ``period``, and
+    with ``below`` only those whose mean score is under it: picked out by the database through
+    the communities' lineage, so neither the ids of the communities nor the rows of the others
+    leave it. Only what ranks them is read; a city has thousands."""
     catch_up()
     lineage = RegionAncestor.__table__.c
+    respondents, score_sum = func.sum(SurveyRollup.respondents), func.sum(SurveyRollup.score_sum)
     grouped = (
-        select(SurveyRollup.region_id, *(func.sum(getattr(SurveyRollup, k)).label(k) for k in SURVEY_SUMS))
+        select(SurveyRollup.region_id, respondents.label("respondents"), score_sum.label("score_sum"))
         .join(RegionAncestor, lineage.region_id == SurveyRollup.region_id)
         .where(
             lineage.ancestor_id == region.id,
@@ -122,19 +135,17 @@ def surveyed_communities(region: Region, period: Period, minimum: int) -> list[t
             SurveyRollup.scope == period.kind,
         )
         .group_by(SurveyRollup.region_id)
-        .having(func.sum(SurveyRollup.respondents) >= minimum)
-        .subquery()
+        .having(respondents >= minimum)
     )
-    columns = [getattr(Region, name) for name in RegionView.__dataclass_fields__]
+    if below is not None:
+        grouped = grouped.having(score_sum < below * respondents)
+    found = grouped.subquery()
     rows = db.session.execute(
-        select(*columns, *(grouped.c[k] for k in SURVEY_SUMS)).join(grouped, grouped.c.region_id == Region.id)
+        select(Region.id, Region.code, Region.path, found.c.respondents, found.c.score_sum).join(
+            found, found.c.region_id == Region.id
+        )
     )
-    found = []
-    for row in rows:
-        community = RegionView(*row[: len(columns)])
-        survey = {k: float(v or 0) for k, v in zip(SURVEY_SUMS, row[len(columns) :], strict=True)}
-        found.append((community, Sums(population=community.population or 0, survey=survey)))
-    return found
+    return [SurveyedCommunity(id, code, path, int(n or 0), float(total or 0)) for id, code, path, n, total in rows]
 
 
 def _add_offline(sums: dict[int, Sums], period: Period) -> None:
