@@ -23,6 +23,7 @@ from webapp import create_app
 from webapp.config import database_url
 from webapp.extensions import db
 from webapp.regions.service import kept_regions, seed_demo_regions
+from webapp.stats.dashboard import forget_revived
 
 pytest_plugins = ["tests.browser_support", "tests.factories"]
 
@@ -128,6 +129,7 @@ def make_app(database_uri: str, **config) -> Flask:
 
 def _empty_tables() -> None:
     kept_regions.clear()  # the next test's regions may reuse these ids and codes
+    forget_revived()
     tables = list(reversed(db.metadata.sorted_tables))
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)
