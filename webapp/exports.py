@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Response
-from openpyxl import Workbook
 
 from webapp.text import exportable
 
@@ -39,6 +38,9 @@ def _csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def _xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str) -> bytes:
+    # imported here: openpyxl (and numpy, which it loads) take tens of MB in every worker
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet[:31])
     worksheet.append(list(headers))

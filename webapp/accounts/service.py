@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from webapp.accounts import signals
 from webapp.accounts.models import MIN_PASSWORD_LENGTH, ROLES, SCOPED_ROLES, ApiToken, User
@@ -72,6 +71,9 @@ def password_problem(password: str, username: str) -> str | None:
     if name and (folded == name or (len(name) >= MIN_USERNAME_IN_PASSWORD and name in folded)):
         return "password_has_username"
     judged = password[:JUDGED_PASSWORD_CHARACTERS]
+    # imported here: its word lists take about 20 MB, in every worker, for a rare form
+    from zxcvbn import zxcvbn
+
     if zxcvbn(judged, user_inputs=[name], max_length=JUDGED_PASSWORD_CHARACTERS)["score"] < MIN_PASSWORD_SCORE:
         return "password_common"
     return None
