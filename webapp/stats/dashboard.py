@@ -3,7 +3,6 @@ the report and the API."""
 
 from __future__ import annotations
 
-import heapq
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,11 +27,11 @@ from webapp.stats.indicators import (
     activity_counts,
     children_indicators,
     children_volunteers,
+    furthest_below_target,
     indicators_from,
     month_sums,
     region_indicators,
     region_sums,
-    surveyed_communities,
     topic_accuracy,
     volunteer_figures,
     with_targets,
@@ -41,7 +40,7 @@ from webapp.stats.items import ItemStats, weakest_points
 from webapp.stats.models import DashboardSnapshot
 from webapp.stats.periods import Period, parse_period
 from webapp.stats.snapshots import plain, revive
-from webapp.stats.targets import TargetValue, highest_target, targets_for, targets_for_many
+from webapp.stats.targets import TargetValue, targets_for, targets_for_many
 
 #: a community needs this many respondents before it can be called lagging
 LAGGING_MIN_RESPONDENTS = 30
@@ -92,26 +91,12 @@ def trend(region: Region, period: Period, months: int = 12) -> list[tuple[str, F
 
 def lagging(region: Region, period: Period, how_many: int = 10) -> list[tuple[RegionView, Indicators, float]]:
     """Communities furthest below their awareness target, among those with enough respondents."""
-    highest = highest_target("awareness", period)
-    if highest is None:
-        return []
-    # a city has thousands of communities: the database leaves out those above every target,
-    # the rest are ranked on their mean score alone, and only the listed ones get their figures
-    surveyed = surveyed_communities(region, period, LAGGING_MIN_RESPONDENTS, below=highest)
-    goals = targets_for_many(surveyed, period, ("awareness",))
-    behind = []
-    for community in surveyed:
-        goal = goals[community.id].get("awareness")
-        if goal is not None and community.score_sum / community.respondents < goal.value:
-            behind.append((community.score_sum / community.respondents - goal.value, community.code, community.id))
-    listed = heapq.nsmallest(how_many, behind)
-    found = db.session.execute(select(Region).where(Region.id.in_([i for *_, i in listed]))).scalars()
+    listed = furthest_below_target(region, period, LAGGING_MIN_RESPONDENTS, how_many)
+    found = db.session.execute(select(Region).where(Region.id.in_([i for i, _gap in listed]))).scalars()
     places = {place.id: place for place in found}
     sums = region_sums(places.values(), period)
     targets = targets_for_many(list(places.values()), period)
-    return [
-        (RegionView.of(places[i]), with_targets(indicators_from(sums[i]), targets[i]), gap) for gap, _code, i in listed
-    ]
+    return [(RegionView.of(places[i]), with_targets(indicators_from(sums[i]), targets[i]), gap) for i, gap in listed]
 
 
 def sort_children(

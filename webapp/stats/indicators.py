@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
 from webapp.regions.models import Region, RegionAncestor, path_ids
 from webapp.stats.applier import catch_up
 from webapp.stats.figures import Figure, mean_score, ratio, share
-from webapp.stats.models import ReachRollup, SurveyRollup, TopicRollup
+from webapp.stats.models import ReachRollup, SurveyRollup, Target, TopicRollup
 from webapp.stats.periods import Period
-from webapp.stats.targets import TargetValue, targets_for, targets_for_many
+from webapp.stats.targets import TargetValue, enclosing_periods, targets_for, targets_for_many
 from webapp.volunteers.models import Training, Volunteer
 
 SURVEY_SUMS = (
@@ -108,26 +108,23 @@ def region_sums(regions: Iterable[Region], period: Period) -> dict[int, Sums]:
     return sums
 
 
-class SurveyedCommunity(NamedTuple):
-    id: int
-    code: str
-    path: str
-    respondents: int
-    score_sum: float
+def furthest_below_target(region: Region, period: Period, minimum: int, how_many: int) -> list[tuple[int, float]]:
+    """The ``how_many`` communities below ``region`` furthest below their awareness target in
+    ``period``, among those with at least ``minimum`` respondents: (community id, mean score
+    minus target), the worst first.
 
-
-def surveyed_communities(
-    region: Region, period: Period, minimum: int, below: float | None = None
-) -> list[SurveyedCommunity]:
-    """Each community below ``region`` with at least ``minimum`` respondents in ``period``, and
-    with ``below`` only those whose mean score is under it: picked out by the database through
-    the communities' lineage, so neither the ids of the communities nor the rows of the others
-    leave it. Only what ranks them is read; a city has thousands."""
+    A city has thousands of communities; the database ranks them all and returns only these.
+    Each community's target is the nearest one set on its lineage (itself, then its street,
+    district, city), for the shortest period enclosing ``period``, as ``targets_for`` inherits.
+    """
     catch_up()
     lineage = RegionAncestor.__table__.c
+    periods = enclosing_periods(period)
     respondents, score_sum = func.sum(SurveyRollup.respondents), func.sum(SurveyRollup.score_sum)
-    grouped = (
-        select(SurveyRollup.region_id, respondents.label("respondents"), score_sum.label("score_sum"))
+    awareness_targets = (Target.indicator == "awareness", Target.period.in_(periods))
+    highest = select(func.max(Target.value)).where(*awareness_targets).scalar_subquery()
+    surveyed = (
+        select(SurveyRollup.region_id, respondents.label("n"), score_sum.label("total"))
         .join(RegionAncestor, lineage.region_id == SurveyRollup.region_id)
         .where(
             lineage.ancestor_id == region.id,
@@ -135,17 +132,36 @@ def surveyed_communities(
             SurveyRollup.scope == period.kind,
         )
         .group_by(SurveyRollup.region_id)
-        .having(respondents >= minimum)
+        # none at or above the highest target anywhere can be short of its own
+        .having(respondents >= minimum, score_sum < highest * respondents)
+        .cte("surveyed")
     )
-    if below is not None:
-        grouped = grouped.having(score_sum < below * respondents)
-    found = grouped.subquery()
-    rows = db.session.execute(
-        select(Region.id, Region.code, Region.path, found.c.respondents, found.c.score_sum).join(
-            found, found.c.region_id == Region.id
+    above, setter = aliased(RegionAncestor), aliased(Region)
+    shortest_first = case({key: rank for rank, key in enumerate(periods)}, value=Target.period)
+    goals = (
+        select(
+            above.region_id,
+            Target.value,
+            func.row_number()
+            .over(partition_by=above.region_id, order_by=(func.length(setter.path).desc(), shortest_first))
+            .label("nearest"),
         )
+        .join(surveyed, surveyed.c.region_id == above.region_id)
+        .join(Target, Target.region_id == above.ancestor_id)
+        .join(setter, setter.id == above.ancestor_id)
+        .where(*awareness_targets)
+        .subquery()
     )
-    return [SurveyedCommunity(id, code, path, int(n or 0), float(total or 0)) for id, code, path, n, total in rows]
+    gap = (surveyed.c.total / surveyed.c.n - goals.c.value).label("gap")
+    rows = db.session.execute(
+        select(surveyed.c.region_id, gap)
+        .join(goals, (goals.c.region_id == surveyed.c.region_id) & (goals.c.nearest == 1))
+        .join(Region, Region.id == surveyed.c.region_id)
+        .where(surveyed.c.total < goals.c.value * surveyed.c.n)
+        .order_by(gap, Region.code)
+        .limit(how_many)
+    )
+    return [(community_id, float(value)) for community_id, value in rows]
 
 
 def _add_offline(sums: dict[int, Sums], period: Period) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.accounts.models import User
 from webapp.accounts.permissions import region_in_scope
@@ -56,7 +56,7 @@ class TargetValue:
     period: str
 
 
-def _enclosing(period: Period) -> list[str]:
+def enclosing_periods(period: Period) -> list[str]:
     """The period's key and the keys of the longer periods containing it, shortest first."""
     longer = SCOPES[SCOPES.index(period.kind) + 1 :]
     return [period.key, *(scope_key(period.first_month, scope) for scope in longer)]
@@ -72,16 +72,11 @@ class Placed(Protocol):
     def path(self) -> str: ...
 
 
-def targets_for_many(
-    regions: Sequence[Placed], period: Period, indicators: Collection[str] | None = None
-) -> dict[int, dict[str, TargetValue]]:
-    """Each region's targets for ``period`` (of ``indicators``, else all), inherited where not
-    set, from one query. A lagging list looks up thousands of communities: each costs a few
-    dictionary lookups."""
-    periods = _enclosing(period)
+def targets_for_many(regions: Sequence[Placed], period: Period) -> dict[int, dict[str, TargetValue]]:
+    """Each region's targets for ``period``, inherited where not set, from one query; the
+    regions of one street resolve what lies above them once."""
+    periods = enclosing_periods(period)
     query = select(Target).where(Target.period.in_(periods))
-    if indicators is not None:
-        query = query.where(Target.indicator.in_(indicators))
     # per place and indicator, the target of the shortest period enclosing ``period``
     nearest: dict[tuple[int, str], Target] = {}
     rank = {key: i for i, key in enumerate(periods)}
@@ -105,14 +100,6 @@ def targets_for_many(
         return inherited[path]
 
     return {region.id: resolved(region.path) for region in regions}
-
-
-def highest_target(indicator: str, period: Period) -> float | None:
-    """The highest target of ``indicator`` any region has for ``period`` or a period enclosing
-    it: no region at or above it can be short of its own."""
-    return db.session.execute(
-        select(func.max(Target.value)).where(Target.indicator == indicator, Target.period.in_(_enclosing(period)))
-    ).scalar()
 
 
 def targets_for(region: Region, period: Period) -> dict[str, TargetValue]:
