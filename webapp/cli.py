@@ -73,7 +73,7 @@ def apply_command() -> None:
 
 
 @stats_cli.command("follow")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds, each counting all waiting.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between looks when nothing waits.")
 def follow_command(interval: float) -> None:
     """Keep the rollups a few seconds behind the events, and the dashboards someone looks at
     fresh, until stopped (SIGTERM or Ctrl-C)."""

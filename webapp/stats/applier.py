@@ -422,10 +422,6 @@ def _session_holds_write_lock() -> bool:
 def follow(interval: float, stop: threading.Event, after_round: Callable[[], object] | None = None) -> None:
     """Catch up, then look again every ``interval`` seconds, until ``stop`` is set.
 
-    A round counts everything waiting, so the next one waits its turn even after a busy round:
-    at the peak, looking again at once counted a handful of events per batch, each batch paying
-    its twenty statements, and cost more CPU than the events themselves.
-
     ``after_round`` runs after each round (the dashboards someone looks at are read again);
     what it raises is logged and the applier goes on: counting must not stop for a figure.
     """
@@ -437,4 +433,5 @@ def follow(interval: float, stop: threading.Event, after_round: Callable[[], obj
             except Exception:
                 log.exception("after counting %s events", counted)
                 db.session.rollback()
-        stop.wait(interval)
+        if not counted:
+            stop.wait(interval)
