@@ -11,7 +11,6 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select
 
@@ -20,7 +19,7 @@ from webapp.accounts.permissions import region_in_scope
 from webapp.audit.service import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.regions.models import Region, path_ids
+from webapp.regions.models import Region, RegionView, path_ids
 from webapp.regions.service import get_region
 from webapp.stats.models import Target
 from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scope_key
@@ -62,44 +61,24 @@ def enclosing_periods(period: Period) -> list[str]:
     return [period.key, *(scope_key(period.first_month, scope) for scope in longer)]
 
 
-class Placed(Protocol):
-    """Whatever names a region and its place in the tree: a Region, a RegionView, a row."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def path(self) -> str: ...
-
-
-def targets_for_many(regions: Sequence[Placed], period: Period) -> dict[int, dict[str, TargetValue]]:
-    """Each region's targets for ``period``, inherited where not set, from one query; the
-    regions of one street resolve what lies above them once."""
+def targets_for_many(regions: Sequence[Region | RegionView], period: Period) -> dict[int, dict[str, TargetValue]]:
+    """Each region's targets for ``period``, inherited where not set, from one query."""
     periods = enclosing_periods(period)
-    query = select(Target).where(Target.period.in_(periods))
-    # per place and indicator, the target of the shortest period enclosing ``period``
-    nearest: dict[tuple[int, str], Target] = {}
-    rank = {key: i for i, key in enumerate(periods)}
-    for target in db.session.execute(query).scalars():
-        kept = nearest.get((target.region_id, target.indicator))
-        if kept is None or rank[target.period] < rank[kept.period]:
-            nearest[(target.region_id, target.indicator)] = target
-    names = {indicator for _place, indicator in nearest}
-    # the regions of a street share what they inherit: each path above them is resolved once
-    inherited: dict[str, dict[str, TargetValue]] = {}
-
-    def resolved(path: str) -> dict[str, TargetValue]:
-        if path not in inherited:
-            parent = path[: path.rstrip("/").rfind("/") + 1]
-            chosen = dict(resolved(parent)) if len(parent) > 1 else {}
-            place = path_ids(path)[-1]
-            for indicator in names:
-                if (target := nearest.get((place, indicator))) is not None:
+    found = db.session.execute(select(Target).where(Target.period.in_(periods))).scalars().all()
+    by_place = {(t.region_id, t.indicator, t.period): t for t in found}
+    indicators = {t.indicator for t in found}
+    result: dict[int, dict[str, TargetValue]] = {}
+    for region in regions:
+        chain = path_ids(region.path)[::-1]
+        chosen: dict[str, TargetValue] = {}
+        for indicator in indicators:
+            for region_id in chain:
+                target = next((by_place[k] for p in periods if (k := (region_id, indicator, p)) in by_place), None)
+                if target is not None:
                     chosen[indicator] = TargetValue(target.value, target.region, target.period)
-            inherited[path] = chosen
-        return inherited[path]
-
-    return {region.id: resolved(region.path) for region in regions}
+                    break
+        result[region.id] = chosen
+    return result
 
 
 def targets_for(region: Region, period: Period) -> dict[str, TargetValue]:
