@@ -38,23 +38,32 @@ def _env(database_uri: str) -> dict:
     return {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "k" * 32, "FLASK_APP": "wsgi"}
 
 
-def flask(database_uri: str, *args: str) -> subprocess.Popen:
+def flask(database_uri: str, *args: str, stdout: int = subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=_env(database_uri), stdout=subprocess.DEVNULL
+        [sys.executable, "-m", "flask", *args], cwd=ROOT, env=_env(database_uri), stdout=stdout, text=True
     )
 
 
 @contextmanager
 def followers(database_uri: str, how_many: int) -> Iterator[list[subprocess.Popen]]:
-    """``flask stats follow`` processes, stopped as systemd stops them (SIGTERM) afterwards."""
-    running = [flask(database_uri, "stats", "follow", "--interval", "0.05") for _ in range(how_many)]
+    """``flask stats follow`` processes, each running (it has said so) before the block starts,
+    stopped as systemd stops them (SIGTERM) afterwards."""
+    running = [
+        flask(database_uri, "stats", "follow", "--interval", "0.05", stdout=subprocess.PIPE) for _ in range(how_many)
+    ]
     try:
+        for process in running:
+            # on two busy cores a follower may still be starting when a short load ends; a
+            # SIGTERM then finds no handler yet, and the test would measure nothing
+            assert process.stdout is not None and process.stdout.readline().startswith("following")
         yield running
     finally:
         for process in running:
             process.terminate()
         for process in running:
             assert process.wait(timeout=60) == 0  # a stopped follower finishes or drops its batch cleanly
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 def apply_once(database_uri: str) -> str:
