@@ -1,4 +1,4 @@
-"""Topics and audiences: the tags every lesson and question carries."""
+"""Topics and audiences: the tags every lesson and question carries; the roles training is for."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ class Taxonomy:
     topics: dict[str, Tag]
     audiences: dict[str, Tag]
     dimensions: dict[str, Tag]
+    #: the key groups a unit's roster lists, each trained by a course (quizzes/courses.yaml)
+    roles: dict[str, Tag]
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
@@ -40,6 +42,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
         audiences = {
             a["slug"]: Tag(a["slug"], {lang: a[lang] for lang in LANGUAGES}, a["kind"]) for a in raw["audiences"]
         }
+        roles = {r["slug"]: Tag(r["slug"], {lang: r[lang] for lang in LANGUAGES}, "role") for r in raw["roles"]}
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise ContentError([(path, f"cannot read taxonomy: {exc!r}")]) from exc
-    return Taxonomy(topics=topics, audiences=audiences, dimensions=dimensions)
+    return Taxonomy(topics=topics, audiences=audiences, dimensions=dimensions, roles=roles)

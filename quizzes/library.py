@@ -1,4 +1,4 @@
-"""All content, loaded and validated together: lessons, the question bank and quiz definitions.
+"""All content, loaded and validated together: lessons, the question bank, quizzes and courses.
 
 The library sits with the quizzes, which are built over the lessons; ``content`` itself knows
 nothing of quizzes. ``python -m quizzes.library`` (and ``flask content check``) prints a
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from content.catalog import Catalog, load_catalog
 from content.errors import ContentError
 from quizzes.bank import Bank, load_bank
+from quizzes.courses import Course, load_courses
 from quizzes.definitions import QuizDefinition, load_quizzes
 from quizzes.fairness import MAX_ADVANTAGE, inclusion_shares, strategy_scores
 
@@ -26,6 +27,7 @@ class Library:
     catalog: Catalog
     bank: Bank
     quizzes: Mapping[str, QuizDefinition]
+    courses: Mapping[str, Course]
 
     @property
     def survey(self) -> QuizDefinition:
@@ -36,11 +38,11 @@ def load_library() -> Library:
     """:raises ContentError: naming each broken file and why."""
     catalog = load_catalog()
     bank = load_bank(catalog)
-    return Library(catalog, bank, load_quizzes(catalog, bank))
+    return Library(catalog, bank, load_quizzes(catalog, bank), load_courses(catalog, bank))
 
 
 def summarize(library: Library) -> list[str]:
-    bank = library.bank
+    bank, courses = library.bank, library.courses.values()
     types = Counter(q.type for q in bank.questions.values())
     misconceptions = sorted({q.misconception for q in bank.questions.values() if q.misconception})
     lines = [
@@ -53,6 +55,8 @@ def summarize(library: Library) -> list[str]:
         ),
         f"practice only (not in the survey): {sum(not q.in_survey for q in bank.questions.values())}",
         f"{len(library.quizzes)} quizzes",
+        f"{len(library.courses)} courses: "
+        + ", ".join(f"{c.slug} ({len(c.lessons)} lessons, {len(c.exam.pool)} exam questions)" for c in courses),
         "questions per topic: "
         + ", ".join(f"{t} {len(bank.by_topic.get(t, ()))}" for t in library.catalog.taxonomy.topics),
         f"misconceptions covered: {', '.join(misconceptions) or 'none'}",
@@ -73,27 +77,37 @@ def coverage_problems(library: Library) -> list[str]:
     return problems
 
 
-def fairness_report(library: Library) -> tuple[list[str], list[str]]:
-    """Lines on the survey's test-wise strategies, and the problems among them."""
-    survey = library.survey
-    scores = strategy_scores(survey, library.bank)
+def _strategy_report(quiz: QuizDefinition, bank: Bank, what: str) -> tuple[list[str], list[str]]:
+    """Lines on a quiz's test-wise strategies, and the problems among them."""
+    scores = strategy_scores(quiz, bank)
     chance = {score.lang: score.blind for score in scores}
     lines = [
-        f"survey pool: {len(survey.pool)} questions; blind guessing scores "
+        f"{what} pool: {len(quiz.pool)} questions; blind guessing scores "
         + ", ".join(f"{p:.1%} ({lang})" for lang, p in chance.items())
     ]
-    never = sorted(set(survey.pool) - set(inclusion_shares(survey, library.bank)))
-    if never:
-        lines.append(f"{len(never)} survey question(s) the quotas never draw: {', '.join(never)}")
     problems = []
     for score in scores:
         line = f"  {score.strategy} [{score.lang}]: {score.expected:.1%} ({score.advantage * 100:+.1f} points)"
         lines.append(line)
         if not score.fair:
             problems.append(
-                f"the survey leaks its keys: '{score.strategy}' [{score.lang}] beats blind guessing by "
+                f"the {what} leaks its keys: '{score.strategy}' [{score.lang}] beats blind guessing by "
                 f"{score.advantage * 100:.1f} points (at most {MAX_ADVANTAGE * 100:.0f})"
             )
+    return lines, problems
+
+
+def fairness_report(library: Library) -> tuple[list[str], list[str]]:
+    """Lines on the test-wise strategies of the survey and of every course's exam, and the problems."""
+    survey = library.survey
+    lines, problems = _strategy_report(survey, library.bank, "survey")
+    never = sorted(set(survey.pool) - set(inclusion_shares(survey, library.bank)))
+    if never:
+        lines.insert(1, f"{len(never)} survey question(s) the quotas never draw: {', '.join(never)}")
+    for course in library.courses.values():
+        exam_lines, exam_problems = _strategy_report(course.exam, library.bank, f"exam of {course.slug}")
+        lines += exam_lines
+        problems += exam_problems
     return lines, problems
 
 

@@ -9,9 +9,27 @@ from webapp.learn.models import LessonCompletion, Respondent
 from webapp.monitoring.models import Interview, Interviewer, Invitation, Wave, WaveCommunity, WaveEstimate
 from webapp.regions.models import PopulationMargin, Region
 from webapp.stats.models import OptionRollup, QuestionRollup, ReachRollup, SurveyRollup, Target, TopicRollup
+from webapp.training.models import (
+    Enrollment,
+    ExamAttempt,
+    ExamDraw,
+    RosterMember,
+    TraineeToken,
+    TrainingCertificate,
+    TrainingInvitation,
+    Unit,
+)
 from webapp.volunteers.models import Ambassador, Team, Training, Volunteer
 
 __all__ = [
+    "Unit",
+    "TrainingInvitation",
+    "TrainingCertificate",
+    "TraineeToken",
+    "RosterMember",
+    "ExamDraw",
+    "ExamAttempt",
+    "Enrollment",
     "Activity",
     "Ambassador",
     "Answer",

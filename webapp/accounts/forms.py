@@ -14,6 +14,8 @@ ROLE_LABELS = {
     "organizer": _l("Campaign organizer"),
     "admin": _l("Administrator"),
 }
+#: every role as shown; unit managers' accounts are opened from their unit's page, not this form
+ROLE_NAMES = {**ROLE_LABELS, "unit_manager": _l("Unit manager")}
 
 
 class LoginForm(Form):

@@ -14,7 +14,7 @@ from webapp.clock import utcnow
 from webapp.extensions import Model
 from webapp.regions.models import Region
 
-ROLES = ("resident", "staff", "organizer", "admin")
+ROLES = ("resident", "staff", "organizer", "admin", "unit_manager")
 #: roles that must be scoped to a region subtree
 SCOPED_ROLES = ("staff", "organizer")
 MIN_PASSWORD_LENGTH = 10
@@ -31,6 +31,8 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(16))
     #: the root of the subtree this account may see; None only for admins (everything)
     scope_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    #: the one training unit a unit manager keeps the roster of; None for every other role
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("training_units.id", name="fk_users_unit_id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: part of every session's id; raising it ends every session signed in before
@@ -38,7 +40,7 @@ class User(UserMixin, Model):
 
     scope: Mapped[Region | None] = relationship()
 
-    __table_args__ = (Index("ix_users_scope_id", "scope_id"),)
+    __table_args__ = (Index("ix_users_scope_id", "scope_id"), Index("ix_users_unit_id", "unit_id"))
 
     def set_password(self, password: str) -> None:
         # werkzeug's scrypt at its default cost, unless PASSWORD_HASH_METHOD lowers it where speed

@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.exceptions import Forbidden, NotFound
 
@@ -49,6 +49,13 @@ ABILITIES: dict[str, tuple[str, ...]] = {
     "waves.manage": ("organizer", "admin"),
     #: interviewing for a wave one is assigned to
     "interviews.run": ("staff", "organizer"),
+    #: key-population training: units and their rosters (a unit manager sees only their own unit)
+    "units.read": ("staff", "organizer", "admin", "unit_manager"),
+    "units.write": ("staff", "admin"),
+    "roster.write": ("staff", "admin", "unit_manager"),
+    "roster.export": ("staff", "organizer", "admin", "unit_manager"),
+    #: offline training logged from a 培训 activity's attendance list
+    "training.offline": ("staff", "admin"),
 }
 
 
@@ -108,6 +115,37 @@ def scope_path(user: Any) -> str | None:
     if user.scope is None:
         return "/nowhere/"  # a scoped role without a scope sees nothing rather than everything
     return user.scope.path
+
+
+def unit_in_scope(user: Any, unit: Any) -> bool:
+    """Whether ``unit`` (a training unit) is the user's: their own unit for a unit manager, else
+    one in their region subtree."""
+    if unit is None:
+        return False
+    if user.role == "unit_manager":
+        return user.unit_id is not None and unit.id == user.unit_id
+    return region_in_scope(user, unit.region)
+
+
+def units_within_scope(
+    stmt: Select, user: Any, unit_id_column: InstrumentedAttribute[Any], region_id_column: InstrumentedAttribute[Any]
+) -> Select:
+    """Restrict ``stmt`` to rows of the user's units (``unit_id_column``, in ``region_id_column``)."""
+    if user.role == "unit_manager":
+        return stmt.where(unit_id_column == user.unit_id) if user.unit_id is not None else stmt.where(false())
+    return within_scope(stmt, user, region_id_column)
+
+
+def get_unit_in_scope(user: Any, model: type[T], object_id: Any, unit_of: Callable[[Any], Any] = lambda obj: obj) -> T:
+    """The object with ``object_id`` (a unit, or something ``unit_of`` leads to a unit) if the unit
+    is the user's.
+
+    :raises NotFound: when it is missing or not the user's; the two are indistinguishable.
+    """
+    obj = db.session.get(model, object_id)
+    if obj is None or not unit_in_scope(user, unit_of(obj)):
+        raise NotFound()
+    return obj
 
 
 def region_in_scope(user: Any, region: Region | None) -> bool:

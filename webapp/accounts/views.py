@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from webapp.accounts import service as accounts
-from webapp.accounts.forms import ROLE_LABELS, LoginForm, PasswordChangeForm, UserForm
+from webapp.accounts.forms import ROLE_NAMES, LoginForm, PasswordChangeForm, UserForm
 from webapp.accounts.models import User
 from webapp.accounts.permissions import can, requires
 from webapp.accounts.redirects import same_site_path
@@ -50,7 +50,7 @@ def workspace_links() -> list[tuple[str, str, str]]:
 
 
 def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
+    return str(ROLE_NAMES.get(role, role))
 
 
 def init_accounts(app: Flask) -> None:

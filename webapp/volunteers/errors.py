@@ -9,11 +9,12 @@ read at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from webapp.accounts.permissions import region_in_scope
 from webapp.errors import DomainError
+from webapp.imports import ImportFileError, ImportRefused
 
 if TYPE_CHECKING:
     from webapp.volunteers.models import Volunteer
@@ -69,22 +70,7 @@ class InvalidTransition(VolunteerError):
         super().__init__({"action": "invalid_transition"})
 
 
-class VolunteerImportError(DomainError):
-    """Rows that cannot be imported, as (line number, field, message code); nothing was written (422)."""
+#: a refused import lists every faulty line; every list's import refuses the same way
+VolunteerImportError = ImportRefused
 
-    def __init__(self, problems: list[tuple[int, str, str]]):
-        self.problems = problems
-        # one problem names its own message (e.g. an empty file); several, the general one
-        super().__init__(code=problems[0][2] if len(problems) == 1 else None)
-        self.args = ("; ".join(f"line {line}: {name}: {code}" for line, name, code in problems),)
-
-
-class ImportFileError(VolunteerImportError):
-    """The file itself cannot be read: ``code`` for the message, ``columns`` that are missing.
-
-    Its one problem is on line 1, the file's, so a page lists it like any faulty line.
-    """
-
-    def __init__(self, code: str, columns: Iterable[str] = ()):
-        self.columns = list(columns)
-        super().__init__([(1, "file", code)])
+__all__ = ["ImportFileError", "VolunteerImportError"]
