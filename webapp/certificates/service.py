@@ -80,7 +80,8 @@ def clean_name(raw: str | None) -> str | None:
     return name or None
 
 
-def _new_code() -> str:
+def new_code() -> str:
+    """A fresh code of CODE_ALPHABET (about 50 bits), for printing and typing back."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
@@ -118,7 +119,7 @@ def issue_certificate(attempt: Attempt, name: str | None) -> Certificate:
         return existing
     for _try in range(_CODE_TRIES):
         certificate = Certificate(
-            code=_new_code(),
+            code=new_code(),
             attempt_id=attempt.id,
             respondent_id=attempt.respondent_id,
             community_id=attempt.community_id,

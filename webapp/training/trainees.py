@@ -16,14 +16,12 @@ from sqlalchemy import select, update
 
 from webapp.accounts.models import User
 from webapp.audit.service import record
+from webapp.certificates.service import new_code, normalise_code
 from webapp.clock import utcnow
 from webapp.extensions import db
 from webapp.training.errors import InvitationUnknown, TrainingError
 from webapp.training.models import RosterMember, TraineeToken, TrainingInvitation
 
-#: invitation codes: no 0/O, 1/I/L, so a printed code is typed without doubt
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 10
 INVITATION_DAYS = 30
 TOKEN_DAYS = 365
 
@@ -32,12 +30,8 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def normalise_code(raw: str | None) -> str:
-    """A code as people type it back: spaces and dashes dropped, upper case."""
-    return "".join(ch for ch in (raw or "")[:40].upper() if ch in CODE_ALPHABET)
-
-
 def display_code(code: str) -> str:
+    """A code as printed, in two groups of five (typed back with or without the dash)."""
     return f"{code[:5]}-{code[5:]}"
 
 
@@ -61,7 +55,7 @@ def issue_invitation(user: User, member: RosterMember, now: datetime | None = No
     now = now or utcnow()
     if member.erased:
         raise TrainingError(code="roster_member_erased", status=409)
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = new_code()
     void_invitations(member, now)
     db.session.add(
         TrainingInvitation(
@@ -83,7 +77,7 @@ def redeem_invitation(code: str | None, now: datetime | None = None) -> tuple[st
     """
     now = now or utcnow()
     normalised = normalise_code(code)
-    if len(normalised) != CODE_LENGTH:
+    if normalised is None:
         raise InvitationUnknown()
     # the claim is one UPDATE, so two phones redeeming the same code cannot both succeed
     claimed = db.session.execute(
