@@ -395,7 +395,7 @@ def feedback(library: Library, attempt: Attempt, lang: str) -> list[Feedback]:
 
 
 def feedback_on(
-    library: Library, draw: Draw, marked: Sequence[tuple[Sequence[str], bool]], lang: str
+    library: Library, draw: ServedItems, marked: Sequence[tuple[Sequence[str], bool]], lang: str
 ) -> list[Feedback]:
     """Feedback per served question, given (chosen option keys, correct) for each in order."""
     result = []

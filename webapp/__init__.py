@@ -128,10 +128,12 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.record.views import bp as record_bp
     from webapp.stats.target_views import bp as targets_bp
     from webapp.stats.views import bp as stats_bp
+    from webapp.training.trainee_views import bp as trainee_bp
+    from webapp.training.views import bp as training_bp
     from webapp.volunteers.views import bp as volunteers_bp
 
-    blueprints = (learn_bp, volunteers_bp, campaigns_bp, audit_bp, stats_bp, targets_bp, monitoring_bp)
-    for blueprint in (*blueprints, certificates_bp, record_bp, preferences_bp, identity_bp):
+    blueprints = (learn_bp, volunteers_bp, campaigns_bp, audit_bp, stats_bp, targets_bp, monitoring_bp, training_bp)
+    for blueprint in (*blueprints, trainee_bp, certificates_bp, record_bp, preferences_bp, identity_bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["audit_action_label"] = audit_action_label
     app.jinja_env.filters["quiet_marks"] = quiet_marks

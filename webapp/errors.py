@@ -165,8 +165,8 @@ MESSAGES: dict[str, Any] = {
     "course_required": _l("Enter the course name (at most 100 characters)."),
     "hours_invalid": _l("Enter the hours as a number above 0 and at most 200."),
     "date_in_future": _l("The date cannot be in the future."),
-    "import_empty": _l("The file holds no volunteers."),
-    "import_too_many": _l("The file has too many rows; split it into files of at most 5,000 volunteers."),
+    "import_empty": _l("The file holds no rows below its column names."),
+    "import_too_many": _l("The file has too many rows; split it into files of at most 5,000 people."),
     "import_format": _l("The file could not be read. Upload a CSV (UTF-8) or XLSX file."),
     "import_columns": _l("The first row lacks required column names."),
     "search_phone_digits": _l(
@@ -174,6 +174,30 @@ MESSAGES: dict[str, Any] = {
     ),
     "erase_confirm": _l("Tick the box to confirm that the volunteer's personal data is to be erased."),
     "erase_reason": _l("Choose why the personal data is erased."),
+    # key-population training
+    "unit_name_invalid": _l("Enter the unit's name (at most 100 characters)."),
+    "unit_kind_invalid": _l("Choose the kind of unit from the list."),
+    "unit_region_invalid": _l("Choose a street, community or village you are responsible for."),
+    "roster_phone_taken": _l("This mobile number is already on the unit's roster."),
+    "roster_member_erased": _l("This person's data was erased; nothing more can be changed."),
+    "date_invalid": _l("Enter a date such as 2026-03-01, not in the future."),
+    "training_invitation_unknown": _l(
+        "This invitation code is not valid: it may be mistyped, used already or expired. Ask for a new one."
+    ),
+    "trainee_unknown": _l("Please sign in for training with your invitation code first."),
+    "course_not_found": _l("There is no such course for your role."),
+    "exam_lessons_unread": _l("Read every lesson of the course first; then the exam opens."),
+    "exam_certified": _l("You hold a valid certificate of this course; it can be renewed shortly before it expires."),
+    "exam_limit": _l("You have used today's exam sittings. Read the lessons again and try tomorrow."),
+    "exam_closed": _l("This exam sitting is closed. Start a new one from the course page."),
+    "exam_submitted": _l("These answers were already handed in. Your first answers count."),
+    "exam_expired": _l("The time for this exam sitting is up. Start a new one from the course page."),
+    "exam_not_found": _l("We could not find this exam sitting."),
+    "training_certificate_unknown": _l("We could not find this certificate."),
+    "offline_activity_invalid": _l("Choose a training activity in your area."),
+    "offline_not_allowed": _l("This course does not count offline training."),
+    "offline_attendance_invalid": _l("Tick at least one person who attended (at most 500)."),
+    "offline_role_mismatch": _l("Someone ticked has a role this course does not train."),
 }
 
 STATUS_CODES = {

@@ -32,6 +32,8 @@ WORKSPACE_LINKS = [
     ("volunteers.teams", _l("Volunteer teams"), "volunteers.read"),
     ("campaigns.activities", _l("Campaign activities"), "activities.read"),
     ("campaigns.posters", _l("QR code posters"), "activities.read"),
+    ("training.unit_list", _l("Training units and rosters"), "units.read"),
+    ("training.expiring", _l("Certificates expiring soon"), "roster.export"),
     ("stats.dashboard", _l("Figures and targets"), "stats.read"),
     ("monitoring.waves", _l("Monitoring waves"), "waves.manage"),
     ("monitoring.assignments", _l("My interviews"), "interviews.run"),

@@ -111,16 +111,22 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 @dataclass(frozen=True)
 class CertificateFacts:
-    """Everything a certificate shows, in one language."""
+    """Everything a certificate shows, in one language: a survey's or a training course's."""
 
     title: str
     name: str | None
-    community: str
-    quiz: str
+    #: the sentence under the name: what the holder did
+    body: str
+    #: (label, value) lines under the body, in order
+    rows: tuple[tuple[str, str], ...]
     date: str
     code: str
     verify_url: str
     site: str
+    #: what the public check says the certificate was issued for
+    issued_for: str
+    #: whether it still counts on the day it is looked at (a training certificate expires)
+    valid: bool = True
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -141,15 +147,23 @@ def quiz_title(library: Library, slug: str, lang: str) -> str:
 
 
 def certificate_facts(certificate: Certificate, library: Library, lang: str) -> CertificateFacts:
+    issued = format_date(local_date(certificate.issued_at), format="long")
+    site = _("Fire Safety for Everyone")
+    quiz = quiz_title(library, certificate.quiz_slug, lang)
     return CertificateFacts(
         title=_("Fire Safety Knowledge Certificate"),
         name=certificate.name,
-        community=community_label(certificate.community, lang),
-        quiz=quiz_title(library, certificate.quiz_slug, lang),
-        date=format_date(local_date(certificate.issued_at), format="long"),
+        body=_("passed the %(quiz)s and has shown sound knowledge of fire safety.", quiz=quiz),
+        rows=(
+            (_("Community"), community_label(certificate.community, lang)),
+            (_("Date of issue"), issued),
+            (_("Certificate number"), certificate.display_code),
+        ),
+        date=issued,
         code=certificate.display_code,
         verify_url=verification_url(certificate),
-        site=_("Fire Safety for Everyone"),
+        site=site,
+        issued_for=_("%(site)s issued it for a passed fire-safety awareness survey.", site=site),
     )
 
 
@@ -208,6 +222,10 @@ def _centred(
         )
         y += int(size * spacing)
     return y
+
+
+#: the smallest QR code a certificate prints, in pixels of the 1240-wide picture
+MIN_QR_SIZE = 200
 
 
 def _qr_image(url: str, size: int) -> Image.Image:
@@ -278,25 +296,23 @@ def certificate_png(facts: CertificateFacts) -> bytes:
         y = _centred(draw, y + 10, _("the holder of this certificate"), _font(56), INK, width) + 10
     draw.line((width // 2 - 300, y, width // 2 + 300, y), fill=INK, width=2)
     y += 50
-    body = _("passed the %(quiz)s and has shown sound knowledge of fire safety.", quiz=facts.quiz)
-    y = _centred(draw, y, body, _font(44), INK, width, spacing=1.6, margin=90) + 40
+    y = _centred(draw, y, facts.body, _font(44), INK, width, spacing=1.6, margin=90) + 40
 
-    rows = [
-        (_("Community"), facts.community),
-        (_("Date of issue"), facts.date),
-        (_("Certificate number"), facts.code),
-    ]
+    rows = facts.rows
     label_font, value_font = _font(34), _font(38)
     left = 190
     column = max(int(label_font.getlength(label)) for label, _value in rows) + 36
+    # a training certificate has twice the rows of a survey's: they sit closer, and the QR code
+    # takes what room is left below them (never less than a phone reads at arm's length)
+    gap = 18 if len(rows) <= 3 else 6
     for label, value in rows:
         draw.text((left, y), label, font=label_font, fill=MUTED)
         lines = _wrap(value, value_font, width - 2 * left - column)
         for i, line in enumerate(lines):
             draw.text((left + column, y - 2 + i * 54), line, font=value_font, fill=INK)
-        y += 54 * max(1, len(lines)) + 18
+        y += 54 * max(1, len(lines)) + gap
 
-    qr_size = 300
+    qr_size = max(MIN_QR_SIZE, min(300, height - 230 - y))
     code = _qr_image(facts.verify_url, qr_size)
     top = height - 140 - code.height - 70
     image.paste(code, ((width - code.width) // 2, top))

@@ -61,7 +61,7 @@ def _image_version(certificate: Certificate) -> str:
     return hmac.new(key, f"{certificate.code}|{certificate.name or ''}".encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def _image_response(body: bytes, mimetype: str, filename: str) -> Response:
+def image_response(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     disposition = "attachment" if request.args.get("download") else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
@@ -130,7 +130,7 @@ def certificate_png(code: str) -> Response:
     """The certificate as a picture, for its holder only (anyone else gets a 404)."""
     certificate = certificates.owned_certificate(code, cookie_respondent())
     facts = images.certificate_facts(certificate, library(), current_lang())
-    return _image_response(images.certificate_png(facts), "image/png", f"certificate-{certificate.code}.png")
+    return image_response(images.certificate_png(facts), "image/png", f"certificate-{certificate.code}.png")
 
 
 @bp.get("/certificates/<code>.pdf")
@@ -139,7 +139,7 @@ def certificate_pdf(code: str) -> Response:
     """The certificate as an A4 PDF, for its holder only."""
     certificate = certificates.owned_certificate(code, cookie_respondent())
     facts = images.certificate_facts(certificate, library(), current_lang())
-    return _image_response(images.certificate_pdf(facts), "application/pdf", f"certificate-{certificate.code}.pdf")
+    return image_response(images.certificate_pdf(facts), "application/pdf", f"certificate-{certificate.code}.pdf")
 
 
 @bp.get("/verify")
@@ -159,11 +159,22 @@ def verify(code: str) -> tuple[str, int, dict[str, str]]:
     """Public: whether a certificate with this code was issued, and what it says. No answers."""
     # a page a person's name may be on is no page for search engines
     headers = {"X-Robots-Tag": "noindex, nofollow"}
-    certificate = certificates.find_certificate(code)
-    if certificate is None:
+    facts = _facts_of(code)
+    if facts is None:
         return render_template("certificates/verify_missing.html"), 404, headers
-    facts = images.certificate_facts(certificate, library(), current_lang())
     return render_template("certificates/verify.html", facts=facts), 200, headers
+
+
+def _facts_of(code: str) -> images.CertificateFacts | None:
+    """What the certificate with ``code`` says: a survey's, or a training course's."""
+    from webapp.training.certificates import find_training_certificate
+    from webapp.training.pictures import training_certificate_facts
+
+    certificate = certificates.find_certificate(code)
+    if certificate is not None:
+        return images.certificate_facts(certificate, library(), current_lang())
+    trained = find_training_certificate(code)
+    return training_certificate_facts(trained, library(), current_lang()) if trained is not None else None
 
 
 @bp.get("/draws/<draw_id>/poster")
@@ -188,4 +199,4 @@ def poster_png(draw_id: str) -> Response:
     if attempt is None:
         return _to_quiz(draw)
     body = images.poster_png(images.poster_facts(draw, attempt, library(), current_lang()))
-    return _image_response(body, "image/png", "fire-safety-result.png")
+    return image_response(body, "image/png", "fire-safety-result.png")

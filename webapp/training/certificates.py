@@ -93,6 +93,12 @@ def issue_certificate(
     raise RuntimeError("no free certificate code found")
 
 
+def certificate_of_attempt(attempt: ExamAttempt) -> TrainingCertificate | None:
+    return db.session.execute(
+        select(TrainingCertificate).where(TrainingCertificate.attempt_id == attempt.id)
+    ).scalar_one_or_none()
+
+
 def find_training_certificate(code: str | None) -> TrainingCertificate | None:
     """The certificate with ``code`` as typed or linked; None for an unknown or malformed code."""
     normalised = normalise_code(code)
@@ -101,6 +107,11 @@ def find_training_certificate(code: str | None) -> TrainingCertificate | None:
     return db.session.execute(
         select(TrainingCertificate).where(TrainingCertificate.code == normalised)
     ).scalar_one_or_none()
+
+
+def valid_certificates(member: RosterMember, day: date) -> list[TrainingCertificate]:
+    """The member's certificates valid on ``day``."""
+    return [c for c in certificates_of(member) if c.valid_on(day)]
 
 
 def certificates_of(member: RosterMember) -> list[TrainingCertificate]:

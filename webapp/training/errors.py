@@ -27,7 +27,7 @@ class InvitationUnknown(TrainingError):
     """A code never issued, already used or expired: the three look the same (404)."""
 
     def __init__(self) -> None:
-        super().__init__(code="training_invitation_unknown", status=404)
+        super().__init__({"code": "training_invitation_unknown"}, status=404)
 
 
 class TraineeUnknown(TrainingError):

@@ -9,7 +9,7 @@ they were.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -224,6 +224,11 @@ class TrainingCertificate(Model):
     @property
     def display_code(self) -> str:
         return f"{self.code[:5]}-{self.code[5:]}"
+
+    @property
+    def valid_until(self) -> date:
+        """The last day it counts, as printed."""
+        return self.expires_on - timedelta(days=1)
 
     def valid_on(self, day: date) -> bool:
         return self.issued_on <= day < self.expires_on

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.accounts.models import User
-from webapp.accounts.permissions import get_unit_in_scope, units_within_scope
+from webapp.accounts.permissions import can, get_unit_in_scope, units_within_scope
 from webapp.audit.service import record
 from webapp.clock import local_today, utcnow
 from webapp.extensions import db
@@ -40,13 +40,20 @@ EARLIEST_JOINED = date(2000, 1, 1)
 COLUMNS = (
     ("name", _l("Name")),
     ("phone", _l("Mobile phone")),
-    ("role", _l("Role")),
+    ("role", _l("Post")),
     ("joined_on", _l("On the roster since")),
 )
 SHEET = Sheet(
     COLUMNS,
     required=("name", "phone", "role"),
-    aliases={"手机": "phone", "手机号码": "phone", "联系电话": "phone", "岗位": "role", "人员类别": "role"},
+    aliases={
+        "手机": "phone",
+        "手机号码": "phone",
+        "联系电话": "phone",
+        "角色": "role",
+        "人员类别": "role",
+        "role": "role",
+    },
 )
 
 
@@ -165,6 +172,15 @@ def erase_member(user: User, member: RosterMember, now: datetime | None = None) 
     void_invitations(member, now)
     end_sign_ins(member, now)
     record(user, "roster.erase", member, details={"unit": member.unit_id})
+
+
+def view_whole_phone(user: User, member: RosterMember) -> str | None:
+    """The whole number for roles that keep rosters, each view written to the audit log; the
+    caller loaded ``member`` through the user's scope. Other roles get None."""
+    if not can(user, "roster.write") or member.phone is None:
+        return None
+    record(user, "roster.view_phone", member)
+    return member.phone
 
 
 def get_member(user: User, member_id: int) -> RosterMember:

@@ -1,0 +1,1 @@
+"""Key-population training: units and rosters, courses with exams, certificates, the training rate."""
