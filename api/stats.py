@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.auth import api_user, requires_token
 from api.docs import errors
@@ -194,9 +194,22 @@ class TargetListSchema(Schema):
     items = fields.List(fields.Nested(TargetSchema), required=True)
 
 
+def _known_indicator(value: str) -> None:
+    if not target_service.is_target_indicator(value):
+        raise ValidationError("Invalid value.")
+
+
 class TargetInputSchema(Schema):
     region = Text(required=True, validate=validate.Length(min=1, max=32))
-    indicator = Text(required=True, validate=validate.OneOf(target_service.TARGET_INDICATORS))
+    indicator = Text(
+        required=True,
+        validate=[validate.Length(max=32), _known_indicator],
+        metadata={
+            "description": "one of "
+            + ", ".join(target_service.TARGET_INDICATORS)
+            + ", or training:<role> for one role's training rate (the roles of GET /training/roles)"
+        },
+    )
     period = Text(required=True, validate=validate.Length(min=4, max=9))
     value = fields.Float(
         required=True, allow_nan=False, metadata={"description": "0.8 for 80%; people for volunteer_count"}

@@ -19,6 +19,7 @@ from webapp.stats.dashboard import Dashboard
 from webapp.stats.figures import MET, NOT_MET, Figure
 from webapp.stats.indicators import Indicators
 from webapp.stats.labels import INDICATOR_LABELS, INDICATOR_NOTES, interval, percent, period_label, status_label
+from webapp.training.desk import TrainingDesk
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,46 @@ def _summary(board: Dashboard, lang: str) -> str:
     )
 
 
-def build_bulletin(board: Dashboard, lang: str) -> Bulletin:
+def _training_rows(training: TrainingDesk | None) -> list[HeadlineRow]:
+    """The training rate and its yearly gain: counts of every roster, so no interval."""
+    if training is None or not training.figure.n:
+        return []
+    figure = training.figure
+    growth = training.growth
+    return [
+        HeadlineRow(
+            str(INDICATOR_LABELS["training"]),
+            percent(figure.value),
+            "—",
+            figure.n,
+            percent(figure.target, 0) if figure.target is not None else "—",
+            status_label(figure.status) or "—",
+        ),
+        HeadlineRow(
+            str(INDICATOR_LABELS["training_growth"]),
+            f"{growth * 100:+.1f}" if growth is not None else "—",
+            "—",
+            figure.n,
+            f"+{training.growth_target.value * 100:.0f}" if training.growth_target else "—",
+            status_label(training.growth_status) or "—",
+        ),
+    ]
+
+
+def _training_summary(training: TrainingDesk | None) -> str:
+    if training is None or not training.figure.n:
+        return ""
+    behind = "、".join(line.unit.name for line in training.behind) or "—"
+    return " " + _(
+        "Training of key groups: %(value)s of the people on units' rosters hold a valid certificate; units furthest "
+        "behind their target: %(units)s.",
+        value=percent(training.figure.value),
+        units=behind,
+    )
+
+
+def build_bulletin(board: Dashboard, lang: str, training: TrainingDesk | None = None) -> Bulletin:
+    """What the bulletin says; with ``training``, the key groups' training rate too."""
     region = board.region.name(lang)
     rows = [
         RankRow(
@@ -120,13 +160,15 @@ def build_bulletin(board: Dashboard, lang: str) -> Bulletin:
         )
         for i, (child, f) in enumerate(ranked(board.children), start=1)
     ]
-    keys = ("monitoring", "awareness", "pass_share", "usage", "education")
+    keys: tuple[str, ...] = ("monitoring", "awareness", "pass_share", "usage", "education")
+    if training is not None and training.figure.n:
+        keys += ("training", "training_growth")
     return Bulletin(
         title=_("Bulletin on fire-safety education: %(region)s", region=region),
         period=period_label(board.period),
         committee=_("%(region)s Fire Safety Committee", region=region),
-        summary=_summary(board, lang),
-        headline=[_row(key, figure) for key, figure in _headline_figures(board)],
+        summary=_summary(board, lang) + _training_summary(training),
+        headline=[_row(key, figure) for key, figure in _headline_figures(board)] + _training_rows(training),
         ranking=rows,
         method=[(str(INDICATOR_LABELS[k]), str(INDICATOR_NOTES[k])) for k in keys],
         demo=board.region.is_demo,

@@ -25,6 +25,8 @@ INDICATOR_LABELS = {
     "education": _l("Education reach (online)"),
     "volunteer_share": _l("Volunteers per resident"),
     "volunteer_count": _l("Registered volunteers"),
+    "training": _l("Training rate of key groups"),
+    "training_growth": _l("Training rate: gain on a year before"),
 }
 #: what each indicator counts, shown beside it so a number never stands alone
 INDICATOR_NOTES = {
@@ -43,6 +45,11 @@ INDICATOR_NOTES = {
     "education": _l("Residents who finished a lesson or handed in a quiz, divided by the resident population."),
     "volunteer_share": _l("Active registered volunteers divided by the resident population."),
     "volunteer_count": _l("Active registered volunteers."),
+    "training": _l(
+        "People on units' rosters holding a valid certificate of a course for their role, divided by the people "
+        "on the rosters, on the period's last day. A count of every roster, not a sample."
+    ),
+    "training_growth": _l("The training rate minus the rate on the same day a year before, in percentage points."),
 }
 REVIEW_LABELS = {
     "too_easy": _l("Too easy: nearly everyone answers it right"),
@@ -55,6 +62,15 @@ STATUS_LABELS = {
     "unclear": _l("not yet clear"),
     "no_data": _l("no data yet"),
 }
+
+
+def indicator_label(key: str) -> str:
+    """An indicator's name; ``training:<role>`` is the training rate of one role."""
+    if key.startswith("training:"):
+        from webapp.training.labels import role_name
+
+        return _("Training rate: %(role)s", role=role_name(key.split(":", 1)[1]))
+    return str(INDICATOR_LABELS.get(key, key))
 
 
 def period_label(period: Period) -> str:

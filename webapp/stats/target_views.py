@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.forms import Form, select_choices
 from webapp.regions.models import Region
 from webapp.stats import targets as target_service
-from webapp.stats.labels import INDICATOR_LABELS
+from webapp.stats.labels import indicator_label
 from webapp.stats.models import Target
 from webapp.stats.periods import current_period
 from webapp.stats.views import chosen_region, stats_helpers
@@ -30,13 +30,18 @@ bp.context_processor(stats_helpers)
 
 
 class TargetForm(Form):
-    indicator = SelectField(
-        _l("Indicator"), choices=select_choices((k, INDICATOR_LABELS[k]) for k in target_service.TARGET_INDICATORS)
-    )
+    #: choices: every target indicator, the roles' training rates among them, set by ``target_form``
+    indicator = SelectField(_l("Indicator"))
     period = StringField(_l("Period"), validators=[DataRequired(), Length(max=9)])
     value = StringField(
         _l("Target (a percentage such as 80%, or a number of volunteers)"), validators=[DataRequired(), Length(max=20)]
     )
+
+
+def target_form() -> TargetForm:
+    form = TargetForm()
+    form.indicator.choices = select_choices((k, indicator_label(k)) for k in target_service.target_indicators())
+    return form
 
 
 class TargetImportForm(Form):
@@ -65,7 +70,7 @@ def _targets_page(
 @requires("targets.write")
 def targets() -> Response | str:
     region = chosen_region()
-    form = TargetForm()
+    form = target_form()
     if request.method == "GET":
         form.period.data = current_period("plan").key
 
@@ -87,7 +92,7 @@ def import_targets() -> Response | str:
 
     def page(error: DomainError) -> str:
         problems = error.problems if isinstance(error, target_service.TargetImportError) else [(1, error.code)]
-        return _targets_page(region, TargetForm(), form, problems)
+        return _targets_page(region, target_form(), form, problems)
 
     on_refusal(page)
     upload = request.files.get("file") if form.validate_on_submit() else None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.accounts.models import User
@@ -24,8 +26,20 @@ from webapp.regions.service import get_region
 from webapp.stats.models import Target
 from webapp.stats.periods import SCOPES, Period, PeriodError, parse_period, scope_key
 
-#: indicators a target can be set for; all but volunteer_count are shares (0.8 = 80%)
-TARGET_INDICATORS = ("awareness", "pass_share", "usage", "education", "volunteer_share", "volunteer_count")
+#: indicators a target can be set for; all but volunteer_count are shares (0.8 = 80%). Training has
+#: one for every role together, ``training:<role>`` for one role (a role of the content
+#: taxonomy), and ``training_growth``, the points the rate is to gain in a year (0.2 = +20 points)
+TARGET_INDICATORS = (
+    "awareness",
+    "pass_share",
+    "usage",
+    "education",
+    "volunteer_share",
+    "volunteer_count",
+    "training",
+    "training_growth",
+)
+ROLE_TARGET_PREFIX = "training:"
 CSV_COLUMNS = ("region_code", "indicator", "period", "value")
 #: the field a refusal is shown beside; every other reason concerns the value
 _FIELD_OF_REASON = {"unknown_period": "period", "unknown_indicator": "indicator"}
@@ -86,9 +100,25 @@ def targets_for(region: Region, period: Period) -> dict[str, TargetValue]:
     return targets_for_many([region], period)[region.id]
 
 
+def training_roles() -> Mapping[str, Any]:
+    """The roles of the content taxonomy: each may have a training target of its own."""
+    return current_app.extensions["library"].catalog.taxonomy.roles
+
+
+def is_target_indicator(indicator: str) -> bool:
+    if indicator in TARGET_INDICATORS:
+        return True
+    return indicator.startswith(ROLE_TARGET_PREFIX) and indicator[len(ROLE_TARGET_PREFIX) :] in training_roles()
+
+
+def target_indicators() -> list[str]:
+    """Every indicator a target can be set for, the roles' training rates last."""
+    return [*TARGET_INDICATORS, *(f"{ROLE_TARGET_PREFIX}{role}" for role in training_roles())]
+
+
 def validate_target(indicator: str, period_key: str, value: float) -> Period:
     """:raises TargetError: unknown indicator or period, or a value out of range."""
-    if indicator not in TARGET_INDICATORS:
+    if not is_target_indicator(indicator):
         raise TargetError("unknown_indicator")
     try:
         period = parse_period(period_key)

@@ -30,8 +30,8 @@ from webapp.stats.dashboard import LAGGING_MIN_RESPONDENTS, SORT_KEYS, recent_da
 from webapp.stats.figures import change
 from webapp.stats.items import item_analysis, review_list
 from webapp.stats.labels import (
-    INDICATOR_LABELS,
     INDICATOR_NOTES,
+    indicator_label,
     interval,
     percent,
     period_label,
@@ -40,6 +40,7 @@ from webapp.stats.labels import (
     target_source,
 )
 from webapp.stats.periods import Period, shown_period
+from webapp.training.desk import training_desk
 
 bp = Blueprint("stats", __name__, template_folder="templates")
 
@@ -55,7 +56,7 @@ def stats_helpers() -> dict:
         "status_label": status_label,
         "review_label": review_label,
         "period_label": period_label,
-        "indicator_label": lambda key: str(INDICATOR_LABELS[key]),
+        "indicator_label": indicator_label,
         "indicator_note": lambda key: str(INDICATOR_NOTES[key]),
         "channel_label": channel_label,
         "kind_label": kind_label,
@@ -93,9 +94,11 @@ def dashboard() -> str:
     sort = request.args.get("sort") if request.args.get("sort") in SORT_KEYS else "name"
     board = recent_dashboard(region, period)
     children = sort_children(board.children, sort, current_lang(), board.children_volunteers)
+    places = [child for child, _figures in board.children]
     return render_template(
         "stats/dashboard.html",
         board=board,
+        training=training_desk(current_app.extensions["library"], region, period, places),
         children=children,
         sort=sort,
         bad_period=bad_period,
@@ -170,7 +173,9 @@ def bulletin(fmt: str) -> Response:
     region = chosen_region()
     period, _bad = chosen_period(region)
     board = recent_dashboard(region, period)
-    content = build_bulletin(board, current_lang())
+    places = [child for child, _figures in board.children]
+    training = training_desk(current_app.extensions["library"], region, period, places)
+    content = build_bulletin(board, current_lang(), training)
     record(
         current_user,
         "stats.export",

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from quizzes.courses import Course
 from webapp.clock import local_today
 from webapp.extensions import db
-from webapp.regions.models import Region
+from webapp.regions.models import Region, RegionView
 from webapp.stats.figures import Figure
 from webapp.stats.periods import Period
 from webapp.training.models import RosterMember, TrainingCertificate, Unit
@@ -151,12 +151,12 @@ def _by(tallies: Iterable[UnitTally], key) -> dict:
     return dict(grouped)
 
 
-def _child_of(path: str, children: Sequence[Region]) -> int | None:
+def _child_of(path: str, children: Sequence[Region | RegionView]) -> int | None:
     return next((child.id for child in children if path.startswith(child.path)), None)
 
 
 def training_rates(
-    courses: Iterable[Course], region: Region, period: Period, children: Sequence[Region] = ()
+    courses: Iterable[Course], region: Region, period: Period, children: Sequence[Region | RegionView] = ()
 ) -> TrainingRates:
     """The rate in ``region`` on the period's day and a year before, by role, child and unit."""
     courses = list(courses)
