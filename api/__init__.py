@@ -76,6 +76,7 @@ RESOURCES = [
     "api.audit",
     "api.stats",
     "api.monitoring",
+    "api.training",
 ]
 
 

@@ -38,6 +38,7 @@ DESCRIPTIONS = {
     503: "`storage_unavailable`: the database cannot be reached; nothing was saved. Retry after `Retry-After` seconds",
 }
 RESPONDENT_HEADER = "X-Respondent-Token"
+TRAINEE_HEADER = "X-Trainee-Token"
 
 #: response headers the API sends, as OpenAPI header components
 HEADERS: dict[str, dict[str, Any]] = {
@@ -87,12 +88,13 @@ def errors(
     bearer: bool = False,
     respondent: bool = False,
     operation_id: str | None = None,
+    trainee: bool = False,
 ) -> Callable[[Any], Any]:
     """Document an endpoint's own error answers (status, or status and description).
 
     ``bearer``: it needs a bearer token (401 without one). ``respondent``: it needs an
-    ``X-Respondent-Token`` (401 without one). ``operation_id`` defaults to the view's name
-    in camelCase. Every endpoint of the API carries this decorator.
+    ``X-Respondent-Token`` (401 without one); ``trainee``, an ``X-Trainee-Token``. ``operation_id``
+    defaults to the view's name in camelCase. Every endpoint of the API carries this decorator.
     """
 
     def decorate(view: Any) -> Any:
@@ -105,6 +107,7 @@ def errors(
             "answers": documented,
             "bearer": bearer,
             "respondent": respondent,
+            "trainee": trainee,
             "operation_id": operation_id or _operation_id(view.__name__),
             # the name under which Flask-Limiter records a limit decorated onto this view
             "limiter_name": get_qualified_name(view),
@@ -144,6 +147,9 @@ def document_errors(doc: dict, doc_info: dict, *, app: Flask, spec: APISpec, **_
     if info["respondent"]:
         answers.setdefault(401, f"No {RESPONDENT_HEADER}, or one the server did not issue")
         doc[_REQUIRED_HEADERS] = [RESPONDENT_HEADER]
+    if info.get("trainee"):
+        answers.setdefault(401, f"`trainee_unknown`: no {TRAINEE_HEADER}, or one revoked, expired or not issued here")
+        doc[_REQUIRED_HEADERS] = [TRAINEE_HEADER]
     limits = _limits(app, info["limiter_name"])
     if limits:
         answers[429] = f"{answers.get(429, DESCRIPTIONS[429])} (limit: {', '.join(limits)})"

@@ -163,7 +163,7 @@ def _right_choices(library: Library, draw) -> dict[int, list[int]]:
 
 def test_an_invitation_signs_in_once(staff: User, unit: Unit) -> None:
     member = _member(staff, unit, "13800000001")
-    code = trainees.issue_invitation(staff, member)
+    code = trainees.issue_invitation(staff, member).code
     db.session.commit()
     token, found = trainees.redeem_invitation(code.lower()[:5] + "-" + code[5:])
     assert found is member
@@ -174,8 +174,8 @@ def test_an_invitation_signs_in_once(staff: User, unit: Unit) -> None:
 
 def test_an_erased_trainee_is_signed_out_and_invitations_die(staff: User, unit: Unit) -> None:
     member = _member(staff, unit, "13800000001")
-    token, _member_again = trainees.redeem_invitation(trainees.issue_invitation(staff, member))
-    unused = trainees.issue_invitation(staff, member)
+    token, _member_again = trainees.redeem_invitation(trainees.issue_invitation(staff, member).code)
+    unused = trainees.issue_invitation(staff, member).code
     roster.erase_member(staff, member)
     db.session.commit()
     assert member.phone is None and member.name == ""

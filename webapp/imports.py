@@ -36,6 +36,15 @@ class ImportRefused(DomainError):
         super().__init__(code=problems[0][2] if len(problems) == 1 else None)
         self.args = ("; ".join(f"line {line}: {name}: {code}" for line, name, code in problems),)
 
+    def field_messages(self) -> dict[str, list[str]]:
+        """Each faulty line's messages, under ``line N`` (``column: message``): the API's ``fields``."""
+        from webapp.errors import message
+
+        found: dict[str, list[str]] = {}
+        for line, name, code in self.problems:
+            found.setdefault(f"line {line}", []).append(f"{name}: {message(code)}")
+        return found
+
 
 class ImportFileError(ImportRefused):
     """The file itself cannot be read: ``code`` for the message, ``columns`` that are missing.

@@ -133,7 +133,7 @@ def upgrade():
     sa.Column('hours', sa.Double(), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('expires_on', sa.Date(), nullable=False),
-    sa.Column('offline', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('offline', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=True),
     sa.Column('activity_id', sa.Integer(), nullable=True),
     sa.Column('renews_id', sa.Integer(), nullable=True),

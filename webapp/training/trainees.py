@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 
@@ -47,7 +48,13 @@ def end_sign_ins(member: RosterMember, now: datetime) -> None:
     db.session.execute(update(TraineeToken).where(*active).values(revoked_at=now))
 
 
-def issue_invitation(user: User, member: RosterMember, now: datetime | None = None) -> str:
+class Issued(NamedTuple):
+    #: the code as generated (print it with ``display_code``); it is kept nowhere
+    code: str
+    expires_at: datetime
+
+
+def issue_invitation(user: User, member: RosterMember, now: datetime | None = None) -> Issued:
     """A new single-use code for ``member``; earlier unused ones stop working.
 
     :raises TrainingError: the person left the roster or was erased.
@@ -57,17 +64,14 @@ def issue_invitation(user: User, member: RosterMember, now: datetime | None = No
         raise TrainingError(code="roster_member_erased", status=409)
     code = new_code()
     void_invitations(member, now)
+    expires_at = now + timedelta(days=INVITATION_DAYS)
     db.session.add(
         TrainingInvitation(
-            member=member,
-            code_digest=_digest(code),
-            issued_at=now,
-            expires_at=now + timedelta(days=INVITATION_DAYS),
-            issued_by_id=user.id,
+            member=member, code_digest=_digest(code), issued_at=now, expires_at=expires_at, issued_by_id=user.id
         )
     )
     record(user, "roster.invite", member, details={"unit": member.unit_id})
-    return code
+    return Issued(code, expires_at)
 
 
 def redeem_invitation(code: str | None, now: datetime | None = None) -> tuple[str, RosterMember]:

@@ -297,7 +297,7 @@ def erase_member(member_id: int) -> Response:
 def invite(member_id: int) -> str:
     """A new personal invitation, shown once, with its link and QR code to print or send."""
     found = roster.get_member(_me(), member_id)
-    code = trainees.issue_invitation(_me(), found)
+    code = trainees.issue_invitation(_me(), found).code
     link = public_url("trainee.join", code=code)
     return render_template(
         "training/invitation.html",
