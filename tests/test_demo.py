@@ -33,3 +33,26 @@ def test_seed_demo_with_attempts(app: Flask) -> None:
     assert "completed monitoring wave in Binjiang District" in result.output
     again = app.test_cli_runner().invoke(args=["seed-demo", "--attempts", "150"])
     assert "already there" in again.output
+
+
+def test_seed_demo_trains_key_groups_unevenly(app: Flask) -> None:
+    from webapp.clock import local_today
+    from webapp.training.desk import training_desk
+    from webapp.training.models import TrainingCertificate, Unit
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo account demo-unit (unit_manager," in result.output
+    library = app.extensions["library"]
+    year = parse_period(str(local_today().year))
+    districts = [training_desk(library, get_region(f"DEMO0{d}"), year).figure for d in (1, 2, 3)]
+    assert all(f.n > 50 for f in districts)
+    assert max(f.value for f in districts) - min(f.value for f in districts) > 0.2  # districts differ
+    city = training_desk(library, get_region("DEMO"), year)
+    assert city.target is not None and city.target.value == 1.0 and city.figure.status == "not_met"
+    assert city.growth is not None and city.growth > 0 and city.behind
+    offline = db.session.execute(select(func.count()).where(TrainingCertificate.offline.is_(True))).scalar_one()
+    assert offline > 0
+    units_before = db.session.execute(select(func.count(Unit.id))).scalar_one()
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    assert db.session.execute(select(func.count(Unit.id))).scalar_one() == units_before

@@ -210,7 +210,11 @@ def seed_demo_command(attempts: int) -> None:
         wave = seed_demo_monitoring(load_library(), city)
     if wave is not None:
         click.echo(f"demo population margins and a completed monitoring wave in {wave.region.name_en}: {wave.title}")
-    for username, role, scope, password in created:
+    with transaction():
+        trained = _demo_training(city)
+    if trained:
+        click.echo(trained)
+    for username, role, scope, password in created + _demo_unit_manager(city):
         click.echo(f"demo account {username} ({role}, {scope}) password: {password}")
     if attempts and _has_attempts(city):
         click.echo("demo residents' answers are already there; nothing added")
@@ -241,6 +245,45 @@ def _has_attempts(city) -> bool:
 
     in_city = select(Region.id).where(Region.path.like(f"{city.path}%"))
     return db.session.execute(select(Attempt.id).where(Attempt.community_id.in_(in_city)).limit(1)).first() is not None
+
+
+def _demo_training(city) -> str:
+    """Units, rosters and certificates of the demo city, once; what was made, or nothing."""
+    from quizzes.library import load_library
+    from webapp.training.demo import seed_demo_training
+
+    admin = accounts.find_user("demo-admin")
+    if admin is None:  # the demo accounts are made first; someone removed this one
+        return ""
+    made_units, people, certified = seed_demo_training(load_library(), city, admin)
+    return (
+        f"{made_units} training units, {people} people on their rosters, {certified} certificates" if made_units else ""
+    )
+
+
+def _demo_unit_manager(city) -> list[tuple[str, str, str, str]]:
+    """A manager account for the demo staff street's first unit, so the unit's own view can be seen."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.regions.models import Region
+    from webapp.training import units
+    from webapp.training.models import Unit
+
+    admin, street = accounts.find_user("demo-admin"), regions.get_region(f"{city.code}0101")
+    if accounts.find_user("demo-unit") is not None or admin is None or street is None:
+        return []
+    unit = db.session.execute(
+        select(Unit).join(Region).where(Region.path.like(f"{street.path}%")).order_by(Unit.id).limit(1)
+    ).scalar_one_or_none()
+    if unit is None:
+        return []
+    password = secrets.token_urlsafe(9)
+    with transaction():
+        units.open_manager_account(admin, unit, "demo-unit", unit.name, password)
+    return [("demo-unit", "unit_manager", unit.name, password)]
 
 
 def _demo_accounts(city) -> list[tuple[str, str, str, str]]:

@@ -11,6 +11,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -59,7 +60,8 @@ class BehindUnit:
 class TrainingDesk:
     region: Region
     period: Period
-    day_label: str
+    #: the day counted: the period's last, or today while it runs
+    day: date
     figure: Figure
     target: TargetValue | None
     year_before: Tally
@@ -112,8 +114,6 @@ def training_desk(
     library: Library, region: Region, period: Period, children: Sequence[Region | RegionView] = ()
 ) -> TrainingDesk:
     """The region's training figures for ``period`` against its targets."""
-    from flask_babel import format_date
-
     found = training_rates(library.courses.values(), region, period, children)
     targets = targets_for(region, period)
     target = targets.get(TRAINING)
@@ -130,7 +130,7 @@ def training_desk(
     return TrainingDesk(
         region=region,
         period=period,
-        day_label=format_date(found.day, format="long"),
+        day=found.day,
         figure=found.total.figure(target.value if target else None),
         target=target,
         year_before=found.year_before,
