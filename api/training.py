@@ -38,6 +38,7 @@ from webapp.campaigns.models import Activity
 from webapp.clock import local_today
 from webapp.extensions import db, limiter, login_rate_limit, quiz_rate_limit
 from webapp.links import public_url
+from webapp.ops.logs import path_kept_out_of_logs
 from webapp.regions.models import Region
 from webapp.stats.periods import requested_period
 from webapp.training import certificates, learning, rates, roster, trainees, units
@@ -413,6 +414,7 @@ def list_courses(args: dict) -> dict:
 
 @blp.get("/training/certificates/<code>")
 @public
+@path_kept_out_of_logs
 @limiter.limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], key_func=lambda: f"verify:{get_remote_address()}")
 @blp.arguments(LangArgsSchema, location="query")
 @blp.response(200, TrainingVerifiedSchema)

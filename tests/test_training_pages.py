@@ -251,3 +251,42 @@ def test_a_unit_in_another_street_cannot_be_registered_from_the_form(as_user) ->
     response = _post(staff, page, page, name="外街工厂", kind="enterprise", region=OTHER_STREET_COMMUNITY)
     assert response.status_code == 422
     assert db.session.query(Unit).count() == 0
+
+
+def test_the_desk_shows_training_against_its_targets(
+    as_user, accounts: dict, unit: Unit, operator: RosterMember, library: Library, region
+) -> None:
+    from webapp.stats.targets import set_target
+    from webapp.training import certificates
+
+    set_target(region("DEMO01"), "training:control-room-operator", "2026-2030", 1.0, None)
+    set_target(region("DEMO01"), "training_growth", "2026-2030", 0.2, None)
+    db.session.commit()
+    desk = as_user("organizer")
+    page = desk.get("/staff/stats?region=DEMO0101&period=2026").get_data(as_text=True)
+    assert "重点人群培训" in page and "消防控制室值班操作人员" in page
+    assert "未达目标的单位" in page and "翠竹大厦" in page and "还需培训 1 人" in page
+    certificates.issue_certificate(operator, library.courses[COURSE], operator.joined_on)
+    db.session.commit()
+    after = desk.get("/staff/stats?region=DEMO0101&period=2026").get_data(as_text=True)
+    assert "还需培训" not in after
+    bulletin = desk.get("/staff/stats/bulletin.docx?region=DEMO0101&period=2026")
+    assert bulletin.status_code == 200
+    from docx import Document
+
+    text = "\n".join(
+        cell.text for table in Document(io.BytesIO(bulletin.data)).tables for row in table.rows for cell in row.cells
+    )
+    assert "重点人群消防安全培训率" in text and "100.0%" in text
+
+
+def test_a_role_target_is_set_on_the_targets_page(as_user, region) -> None:
+    from webapp.stats.models import Target
+
+    organizer = as_user("organizer")
+    page = "/staff/targets?region=DEMO01"
+    assert "培训率：网格员" in organizer.get(page).get_data(as_text=True)
+    response = _post(organizer, page, page, indicator="training:grid-worker", period="2026", value="100%")
+    assert response.status_code == 302
+    target = db.session.query(Target).one()
+    assert (target.indicator, target.value) == ("training:grid-worker", 1.0)
