@@ -169,7 +169,10 @@ class TrainingMemberDetailSchema(TrainingMemberSchema):
 class TrainingRosterQuerySchema(PageArgsSchema):
     role = Text(validate=validate.Length(max=32))
     status = Text(load_default="current", validate=validate.OneOf(("current", "left", "all")))
-    q = Text(validate=validate.Length(max=roster.MAX_NAME), metadata={"description": "part of the name, or 4+ digits"})
+    q = Text(
+        validate=validate.Length(max=roster.MAX_NAME),
+        metadata={"description": "part of the name, or the last 4 digits of the number"},
+    )
 
 
 class TrainingMemberPageSchema(PageSchema):

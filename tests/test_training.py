@@ -352,3 +352,12 @@ def test_a_member_erased_on_request_keeps_counting_for_past_days(library: Librar
     courses = list(library.courses.values())
     assert rates.unit_rate(courses, unit, date(2025, 12, 31))[0] == rates.Tally(1, 1)
     assert db.session.get(TrainingCertificate, 1) is not None
+
+
+def test_a_roster_search_finds_a_number_by_its_last_four_digits_only(staff: User, unit: Unit) -> None:
+    member = _member(staff, unit, "13912345678")
+    db.session.commit()
+    found = lambda q: [m.id for m in roster.list_roster(staff, roster.RosterFilter(unit, search=q), 1, 20).items]  # noqa: E731
+    assert found("5678") == [member.id]
+    assert found("1234") == []  # the middle digits are masked in the list, so they find nothing
+    assert found("王") == [member.id]

@@ -480,7 +480,7 @@ def test_xlsx_import_with_numbers_as_cells(as_user) -> None:
     ("body", "filename", "expected"),
     [
         (b"name,phone\n", "a.csv", "缺少必填的列"),
-        (b"", "a.csv", "文件里没有志愿者"),
+        (b"", "a.csv", "文件里没有可以导入的人员"),
         (b"PK\x03\x04 not really a zip", "a.xlsx", "无法读取"),
         (b"\xff\xfe\x00garbage", "a.csv", "无法读取"),
     ],

@@ -165,7 +165,7 @@ MESSAGES: dict[str, Any] = {
     "course_required": _l("Enter the course name (at most 100 characters)."),
     "hours_invalid": _l("Enter the hours as a number above 0 and at most 200."),
     "date_in_future": _l("The date cannot be in the future."),
-    "import_empty": _l("The file holds no rows below its column names."),
+    "import_empty": _l("The file holds nobody to import."),
     "import_too_many": _l("The file has too many rows; split it into files of at most 5,000 people."),
     "import_format": _l("The file could not be read. Upload a CSV (UTF-8) or XLSX file."),
     "import_columns": _l("The first row lacks required column names."),

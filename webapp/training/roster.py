@@ -32,6 +32,8 @@ from webapp.volunteers.errors import PhoneError
 from webapp.volunteers.phones import normalize_phone
 
 MAX_NAME = 50
+#: how many of a number's digits a search may name: the ones every list shows
+LAST_DIGITS = 4
 #: a roster file holds one unit's people; a larger one is refused, not half read
 MAX_IMPORT_ROWS = 5000
 #: the earliest day a person can have joined: before it, a date is a typing mistake
@@ -211,9 +213,11 @@ def roster_query(user: User, filters: RosterFilter) -> Select:
     elif filters.status == "left":
         stmt = stmt.where(RosterMember.left_on <= today)
     if terms := search_terms(filters.search, MAX_NAME):
-        digits = terms.isdigit() and len(terms) >= 4
-        column = RosterMember.phone if digits else func.lower(RosterMember.name)
-        stmt = stmt.where(column.contains(terms if digits else terms.lower(), autoescape=True))
+        # digits find a number by its last four, as they are shown in the list; no more
+        if terms.isdigit():
+            stmt = stmt.where(RosterMember.phone.endswith(terms[-LAST_DIGITS:], autoescape=True))
+        else:
+            stmt = stmt.where(func.lower(RosterMember.name).contains(terms.lower(), autoescape=True))
     return stmt.order_by(RosterMember.name, RosterMember.id)
 
 

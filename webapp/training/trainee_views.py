@@ -231,17 +231,15 @@ def certificate(code: str) -> str:
     )
 
 
-@bp.get("/training/certificates/<code>.png")
+@bp.get("/training/certificates/<code>.<any(png, pdf):fmt>")
 @path_kept_out_of_logs
-def certificate_png(code: str) -> Response:
+def certificate_picture(code: str, fmt: str) -> Response:
+    """The certificate as a picture or an A4 PDF, for its holder only."""
     found = _own_certificate(code)
     facts = training_certificate_facts(found, library(), current_lang())
-    return image_response(images.certificate_png(facts), "image/png", f"training-certificate-{found.code}.png")
-
-
-@bp.get("/training/certificates/<code>.pdf")
-@path_kept_out_of_logs
-def certificate_pdf(code: str) -> Response:
-    found = _own_certificate(code)
-    facts = training_certificate_facts(found, library(), current_lang())
-    return image_response(images.certificate_pdf(facts), "application/pdf", f"training-certificate-{found.code}.pdf")
+    body, mimetype = (
+        (images.certificate_png(facts), "image/png")
+        if fmt == "png"
+        else (images.certificate_pdf(facts), "application/pdf")
+    )
+    return image_response(body, mimetype, f"training-certificate-{found.code}.{fmt}")

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from quizzes.library import Library
 from webapp.accounts.models import User
-from webapp.accounts.permissions import can, find_region, get_in_scope, regions_in_scope, requires
+from webapp.accounts.permissions import can, find_region, get_in_scope, regions_in_scope, requires, within_scope
 from webapp.campaigns import qr
 from webapp.campaigns.models import Activity
 from webapp.clock import local_today
@@ -359,8 +359,6 @@ def export_roster(unit_id: int, fmt: str) -> Response:
 
 
 def _training_activities(user: User) -> list[Activity]:
-    from webapp.accounts.permissions import within_scope
-
     stmt = within_scope(select(Activity), user, Activity.community_id).where(Activity.kind == "training")
     return list(db.session.execute(stmt.order_by(Activity.held_on.desc()).limit(100)).scalars())
 
