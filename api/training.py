@@ -37,6 +37,7 @@ from webapp.accounts.permissions import find_region, get_in_scope, public
 from webapp.campaigns.models import Activity
 from webapp.clock import local_today
 from webapp.extensions import db, limiter, login_rate_limit, quiz_rate_limit
+from webapp.i18n import current_lang
 from webapp.links import public_url
 from webapp.ops.logs import path_kept_out_of_logs
 from webapp.regions.models import Region
@@ -451,7 +452,7 @@ def list_units(args: dict) -> dict:
     region = find_region(user, args["region"]) if args.get("region") else None
     filters = units.UnitFilter(region, args.get("kind"), args.get("key_unit"), args.get("q", ""))
     page = units.list_units(user, filters, args["page"], args["per_page"])
-    lang = args.get("lang", "zh_Hans")
+    lang = args["lang"]
     return page_of([_unit(u, lang) for u in page.items], page.total, args["page"], args["per_page"])
 
 
@@ -462,7 +463,7 @@ def list_units(args: dict) -> dict:
 @errors(403, (422, "Invalid input; `unit_region_invalid` for a region outside the caller's area"), bearer=True)
 def create_unit(body: dict) -> dict:
     """Register a unit in a street, community or village of the caller's area."""
-    return _unit_detail(units.create_unit(api_user(), body), "zh_Hans")
+    return _unit_detail(units.create_unit(api_user(), body), current_lang())
 
 
 @blp.get("/training/units/<int:unit_id>")
@@ -471,7 +472,7 @@ def create_unit(body: dict) -> dict:
 @errors(403, 404, bearer=True)
 def get_unit(unit_id: int) -> dict:
     """A unit with today's rate by role."""
-    return _unit_detail(units.get_unit(api_user(), unit_id), "zh_Hans")
+    return _unit_detail(units.get_unit(api_user(), unit_id), current_lang())
 
 
 @blp.put("/training/units/<int:unit_id>")
@@ -482,7 +483,7 @@ def get_unit(unit_id: int) -> dict:
 def update_unit(body: dict, unit_id: int) -> dict:
     unit = units.get_unit(api_user(), unit_id)
     units.update_unit(api_user(), unit, body)
-    return _unit_detail(unit, "zh_Hans")
+    return _unit_detail(unit, current_lang())
 
 
 @blp.get("/training/units/<int:unit_id>/roster")
