@@ -145,3 +145,21 @@ def test_answers_kept_screen_by_screen_go_with_the_other_raw_rows(app: Flask, li
     assert purge(now, 3, 5, dry_run=True).saved_answers == 2 and count(SavedAnswer) == 4
     assert purge(now, 3, 5).saved_answers == 2
     assert count(SavedAnswer) == 2  # last month's sitting keeps its answers
+
+
+def test_old_training_invitations_and_expired_sign_ins_are_purged(app: Flask, accounts: dict) -> None:
+    from webapp.retention import purge
+    from webapp.training import roster, trainees, units
+    from webapp.training.models import TraineeToken, TrainingInvitation
+
+    unit = units.create_unit(accounts["staff"], {"name": "翠竹大厦", "kind": "enterprise", "region": COMMUNITY})
+    member = roster.add_member(accounts["staff"], unit, {"name": "刘洋", "phone": "13912345678", "role": "employee"})
+    long_ago = utcnow() - timedelta(days=5 * 365)
+    trainees.redeem_invitation(trainees.issue_invitation(accounts["staff"], member, now=long_ago).code, now=long_ago)
+    fresh = trainees.issue_invitation(accounts["staff"], member).code
+    db.session.commit()
+    done = purge(utcnow(), 3, 5)
+    assert (done.training_invitations, done.trainee_tokens) == (1, 1)
+    assert db.session.execute(select(func.count()).select_from(TraineeToken)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(TrainingInvitation)).scalar_one() == 1
+    assert trainees.redeem_invitation(fresh)[1].id == member.id  # today's invitation still works

@@ -3,7 +3,8 @@
 After RETENTION_YEARS a respondent who has not been active since can no longer be linked
 to a device (the digest of their token is removed; they stay a statistic), and the raw
 detail of old quizzes goes: each answer, the questions and option order served, the
-client's idempotency key, and the name on a certificate (which stays valid without it).
+client's idempotency key, and the name on a certificate (which stays valid without it); a
+trainee's old invitations and expired sign-ins go too.
 What was handed in stays as one row per attempt (score, valid, passed), and every rollup
 stays as it is, so the figures of old periods do not change and ``flask stats rebuild``
 can still recompute them (the answer rollups of purged months are kept as they were).
@@ -26,6 +27,7 @@ from webapp.certificates.models import Certificate
 from webapp.clock import local_midnight_utc, to_local
 from webapp.extensions import db
 from webapp.learn.models import LessonCompletion, Respondent
+from webapp.training.models import TraineeToken, TrainingInvitation
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Purge:
     served_questions: int
     idempotency_keys: int
     certificate_names: int
+    training_invitations: int
+    trainee_tokens: int
     audit_entries: int
 
     def counts(self) -> dict[str, int]:
@@ -84,6 +88,9 @@ def _rules(raw_before: datetime, audit_before: datetime) -> dict[str, Rule]:
             (Certificate.issued_at < raw_before, Certificate.name.is_not(None)),
             {"name": None},
         ),
+        # a trainee's invitation and sign-in serve for days: old ones, used or not, link nobody to anything
+        "training_invitations": (TrainingInvitation, (TrainingInvitation.issued_at < raw_before,), None),
+        "trainee_tokens": (TraineeToken, (TraineeToken.expires_at < raw_before,), None),
         "audit_entries": (AuditEntry, (AuditEntry.at < audit_before,), None),
     }
 
