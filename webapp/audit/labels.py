@@ -40,6 +40,19 @@ ACTION_LABELS = {
     "interview.start": _l("Started an interview"),
     "interview.hand_in": _l("Handed in an interview"),
     "interview.review": _l("Reviewed a flagged interview"),
+    "unit.create": _l("Registered a training unit"),
+    "unit.update": _l("Changed a training unit"),
+    "unit.manager": _l("Opened a unit manager account"),
+    "roster.add": _l("Put a person on a roster"),
+    "roster.update": _l("Changed a roster entry"),
+    "roster.leave": _l("Marked a person as having left a unit"),
+    "roster.erase": _l("Erased a trainee's personal data"),
+    "roster.import": _l("Imported a roster"),
+    "roster.invite": _l("Issued a training invitation"),
+    "roster.view_phone": _l("Viewed a trainee's whole phone number"),
+    "roster.export": _l("Exported a roster"),
+    "training.offline": _l("Logged offline training"),
+    "training.export_expiring": _l("Exported the certificates expiring soon"),
 }
 
 
