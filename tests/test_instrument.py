@@ -93,6 +93,23 @@ def test_a_bank_whose_keys_are_the_longest_is_refused(library: Library) -> None:
     assert lines[0].startswith("survey pool:")
 
 
+def test_a_course_exam_whose_keys_are_the_longest_is_refused(library: Library) -> None:
+    """Only the control-room course's questions are made leaky: its exam is refused, a course sharing none is not."""
+    course = library.courses["control-room"]
+    leaky = Bank(
+        questions=MappingProxyType(
+            {qid: _longest_key(q) if qid in course.exam.pool else q for qid, q in library.bank.questions.items()}
+        ),
+        by_topic=library.bank.by_topic,
+        by_lesson=library.bank.by_lesson,
+    )
+    _lines, problems = fairness_report(dataclasses.replace(library, bank=leaky))
+    assert any(p.startswith("the exam of control-room leaks its keys: 'longest option'") for p in problems)
+    assert not any("the exam of micro-station" in p for p in problems)
+    _fair_lines, none = fairness_report(library)
+    assert none == []
+
+
 def test_always_false_is_caught_too(library: Library) -> None:
     def falsified(q: Question) -> Question:
         if q.type != "truefalse":
