@@ -195,9 +195,13 @@ class TrainingInvitationSchema(Schema):
 
 
 class TrainingOfflineInputSchema(Schema):
-    activity = fields.Integer(required=True, validate=ID, metadata={"description": "id of a 培训 (training) activity"})
+    activity = fields.Integer(
+        strict=True, required=True, validate=ID, metadata={"description": "id of a 培训 (training) activity"}
+    )
     course = Text(required=True, validate=validate.Length(min=1, max=60))
-    members = fields.List(fields.Integer(validate=ID), required=True, validate=validate.Length(min=1, max=500))
+    members = fields.List(
+        fields.Integer(strict=True, validate=ID), required=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class TrainingIssuedSchema(Schema):
