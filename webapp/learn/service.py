@@ -6,11 +6,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeGuard
+from typing import TypeGuard, cast
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Table, bindparam, insert, or_, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from quizzes import service as quizzes
 from quizzes.definitions import QuizDefinition
@@ -94,10 +95,16 @@ def enroll_respondent(community: Region) -> tuple[Respondent, str]:
     """A new anonymous respondent in ``community``; the token, signed by this server, is
     returned once and only its digest stored."""
     token = _signer().sign(secrets.token_urlsafe(32)).decode()
-    # stored with whatever the request adds next, in one flush
-    respondent = Respondent(token_hash=hash_token(token), community=community, community_id=community.id)
+    columns = {"token_hash": hash_token(token), "community_id": community.id, "created_at": utcnow()}
+    # one Core insert, not the unit of work: on the peak's busiest path the flush cost more than the row
+    respondent_id = db.session.execute(_INSERT_RESPONDENT, columns).scalar_one()
+    respondent = Respondent(id=respondent_id, **columns)
+    make_transient_to_detached(respondent)  # as if loaded: nothing of it is written again
     db.session.add(respondent)
     return respondent, token
+
+
+_INSERT_RESPONDENT = insert(cast(Table, Respondent.__table__)).returning(Respondent.__table__.c.id)
 
 
 def respondent_for(token: str | None, community: Region) -> tuple[Respondent, str | None]:
