@@ -44,7 +44,7 @@ from webapp.regions.models import Region
 from webapp.stats.periods import requested_period
 from webapp.training import certificates, learning, rates, roster, trainees, units
 from webapp.training.desk import training_desk
-from webapp.training.errors import TraineeUnknown, TrainingError
+from webapp.training.errors import CertificateUnknown, TraineeUnknown, TrainingError
 from webapp.training.models import UNIT_KINDS, RosterMember, TrainingCertificate, Unit
 from webapp.training.pictures import training_certificate_facts
 from webapp.urls import MAX_ID
@@ -431,7 +431,7 @@ def verify(args: dict, code: str) -> dict:
     """Public: whether a training certificate with this code was issued, and only what it shows."""
     found = certificates.find_training_certificate(code)
     if found is None:
-        raise TrainingError(code="training_certificate_unknown", status=404)
+        raise CertificateUnknown()
     facts = training_certificate_facts(found, _library(), args["lang"])
     return {
         "title": facts.title,

@@ -109,9 +109,23 @@ def find_training_certificate(code: str | None) -> TrainingCertificate | None:
     ).scalar_one_or_none()
 
 
-def valid_certificates(member: RosterMember, day: date) -> list[TrainingCertificate]:
-    """The member's certificates valid on ``day``."""
-    return [c for c in certificates_of(member) if c.valid_on(day)]
+def valid_certificates(members: Iterable[RosterMember], day: date) -> dict[int, list[TrainingCertificate]]:
+    """Each member's certificates valid on ``day`` (by member id), read in one query."""
+    ids = [member.id for member in members]
+    found: dict[int, list[TrainingCertificate]] = {member_id: [] for member_id in ids}
+    if ids:
+        stmt = (
+            select(TrainingCertificate)
+            .where(
+                TrainingCertificate.member_id.in_(ids),
+                TrainingCertificate.issued_on <= day,
+                TrainingCertificate.expires_on > day,
+            )
+            .order_by(TrainingCertificate.issued_on.desc(), TrainingCertificate.id.desc())
+        )
+        for certificate in db.session.execute(stmt).scalars():
+            found[certificate.member_id].append(certificate)
+    return found
 
 
 def certificates_of(member: RosterMember) -> list[TrainingCertificate]:

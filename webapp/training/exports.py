@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from webapp.accounts.models import User
 from webapp.accounts.permissions import can
@@ -30,8 +31,10 @@ def _phone(member: RosterMember, whole: bool) -> str:
 def export_roster(user: User, filters: roster.RosterFilter, fmt: str) -> Export:
     """The filtered roster, with each person's valid certificates today, audited."""
     whole = can(user, "roster.write")
-    members = list(db.session.execute(roster.roster_query(user, filters)).scalars())
-    today = local_today()
+    members = list(
+        db.session.execute(roster.roster_query(user, filters).options(joinedload(RosterMember.unit))).scalars()
+    )
+    held = certificates.valid_certificates(members, local_today())
     headers = [
         _("Unit"),
         _("Name"),
@@ -49,9 +52,7 @@ def export_roster(user: User, filters: roster.RosterFilter, fmt: str) -> Export:
             role_name(m.role),
             m.joined_on.isoformat(),
             m.left_on.isoformat() if m.left_on else "",
-            "; ".join(
-                f"{course_title(c.course_slug)} ({c.valid_until})" for c in certificates.valid_certificates(m, today)
-            ),
+            "; ".join(f"{course_title(c.course_slug)} ({c.valid_until})" for c in held[m.id]),
         ]
         for m in members
     ]

@@ -42,11 +42,15 @@ def course_for(library: Library, member: RosterMember, slug: str) -> Course:
     return course
 
 
-def enrollment_in(member: RosterMember, course: Course) -> Enrollment:
-    """The member's progress in ``course``, begun on first use."""
-    found = db.session.execute(
+def _enrollment(member: RosterMember, course: Course) -> Enrollment | None:
+    return db.session.execute(
         select(Enrollment).where(Enrollment.member_id == member.id, Enrollment.course_slug == course.slug)
     ).scalar_one_or_none()
+
+
+def enrollment_in(member: RosterMember, course: Course) -> Enrollment:
+    """The member's progress in ``course``, begun on first use."""
+    found = _enrollment(member, course)
     if found is None:
         found = Enrollment(member=member, course_slug=course.slug, lessons_done=[])
         db.session.add(found)
@@ -109,14 +113,15 @@ def _open_exam(enrollment: Enrollment, now: datetime) -> ExamDraw | None:
 
 
 def progress_in(member: RosterMember, course: Course, now: datetime | None = None) -> Progress:
+    """Where the member stands in ``course``; reading it writes nothing (a course not begun has no row)."""
     now = now or utcnow()
-    enrollment = enrollment_in(member, course)
+    enrollment = _enrollment(member, course)
     return Progress(
         course=course,
-        lessons_done=tuple(enrollment.lessons_done),
+        lessons_done=tuple(enrollment.lessons_done) if enrollment else (),
         certificate=current_certificate(member, course.slug),
-        sittings_today=_sittings_today(enrollment, now),
-        open_exam=_open_exam(enrollment, now),
+        sittings_today=_sittings_today(enrollment, now) if enrollment else 0,
+        open_exam=_open_exam(enrollment, now) if enrollment else None,
     )
 
 

@@ -138,7 +138,7 @@ def lesson(course: str, slug: str) -> str:
         course=found,
         lesson=text,
         number=position + 1,
-        read=slug in learning.enrollment_in(member, found).lessons_done,
+        read=slug in learning.progress_in(member, found).lessons_done,
     )
 
 

@@ -160,7 +160,7 @@ def unit(unit_id: int) -> str:
     page = roster.list_roster(_me(), filters, page_number(request.args.get("page")), PER_PAGE)
     day = local_today()
     total, by_role = rates.unit_rate(library().courses.values(), unit, day)
-    held = {m.id: certificates.valid_certificates(m, day) for m in page.items}
+    held = certificates.valid_certificates(page.items, day)
     return render_template(
         "training/unit.html",
         unit=unit,
