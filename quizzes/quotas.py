@@ -1,15 +1,18 @@
 """Which questions one sitting of a quiz draws, meeting its topic and dimension quotas.
 
 A survey has two margins: questions per topic (its strata) and questions per dimension
-(prevention, escape, …). A sitting draws each topic's questions at random and is kept only when
-the dimensions come out as the quotas say: the sittings are then exactly the topic-stratified
-draws that meet the quotas, every question of a topic as likely as its cell allows, and no thin
-(topic, dimension) cell is served more often than chance would serve it.
+(prevention, escape, …). The sittings are exactly the topic-stratified draws that meet the
+dimension quotas, each as likely as any other: every question of a topic as likely as its cell
+allows, and no thin (topic, dimension) cell served more often than chance would serve it.
+
+Such a sitting is drawn in two steps, without trial and error: first how many questions each
+(topic, dimension) cell gives, a table chosen with probability proportional to the sittings it
+holds (the product over its cells of "n choose k"), then which questions within each cell.
+The tables' weights are counted once per quiz by a small dynamic programme over the topics.
 
 Whether the quotas can be met at all is a small transport problem, solved as a maximum flow
 from topics to dimensions, each edge capped by the questions the cell holds; the content check
-refuses quotas it cannot meet, and the same flow serves as a last resort should the random
-draws keep missing.
+refuses quotas it cannot meet.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from math import comb
 from typing import TYPE_CHECKING
 
 from quizzes.bank import Bank
@@ -36,25 +40,91 @@ def cell_pools(quiz: QuizDefinition, bank: Bank) -> dict[Cell, list[str]]:
     return pools
 
 
-#: random sittings tried before falling back to a sitting built from the flow's cell table
-MAX_TRIES = 2000
-
-
 def pick_questions(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> list[str]:
     """Question ids for one sitting: per topic its quota (a thin topic gives what it has),
     meeting the dimension quotas when the quiz sets them."""
-    by_topic: dict[str, list[str]] = defaultdict(list)
-    for question_id in quiz.pool:
-        by_topic[bank.questions[question_id].topic].append(question_id)
-    quotas = {t: min(k, len(by_topic[t])) for t, k in quiz.topic_quotas.items()}
-    wanted = Counter({d: k for d, k in quiz.dimension_quotas.items() if k})
-    for _ in range(MAX_TRIES if wanted else 1):
-        chosen = [q for t, k in quotas.items() for q in rng.sample(by_topic[t], k)]
-        if not wanted or Counter(bank.questions[q].dimension for q in chosen) == wanted:
-            return chosen
-    pools = cell_pools(quiz, bank)
-    cells = quota_cells(quiz, bank, rng) or {}
-    return [q for cell, k in cells.items() for q in rng.sample(pools[cell], k)]
+    plan = _sitting_plan(quiz, bank)
+    if plan.total == 0:  # quotas the pool cannot meet: the content check refuses them
+        return []
+    return [q for cell, k in plan.table(rng).items() for q in rng.sample(plan.pools[cell], k)]
+
+
+class _SittingPlan:
+    """How one quiz's sittings are drawn: the pool by cell, and for each topic in turn, how many
+    ways there are to fill the dimensions' counts so far (``ways[i][counts]``, over topics < i)."""
+
+    def __init__(self, quiz: QuizDefinition, bank: Bank) -> None:
+        self.pools = cell_pools(quiz, bank)
+        self.dimensions = tuple(d for d, k in quiz.dimension_quotas.items() if k)
+        self.wanted = tuple(quiz.dimension_quotas[d] for d in self.dimensions)
+        by_topic: Counter[str] = Counter()
+        for (topic, _), ids in self.pools.items():
+            by_topic[topic] += len(ids)
+        self.topics = [(t, min(k, by_topic[t])) for t, k in quiz.topic_quotas.items()]
+        self.splits = [self._splits(t, k) for t, k in self.topics]
+        self.ways: list[dict[tuple[int, ...], int]] = [{(0,) * len(self.dimensions): 1}]
+        for splits in self.splits:
+            self.ways.append(self._step(self.ways[-1], splits))
+        self.total = self.ways[-1].get(self.wanted, 0) if self.dimensions else 1
+
+    def _splits(self, topic: str, k: int) -> list[tuple[tuple[int, ...], int]]:
+        """Each way to spread ``k`` of the topic's questions over the dimensions, with the number
+        of question sets it holds."""
+        if not self.dimensions:
+            return [((), 1)]
+        sizes = [len(self.pools.get((topic, d), ())) for d in self.dimensions]
+        splits: list[tuple[tuple[int, ...], int]] = [((), 1)]
+        for size, most in zip(sizes, self.wanted, strict=True):
+            splits = [
+                (counts + (m,), ways * comb(size, m)) for counts, ways in splits for m in range(min(size, most) + 1)
+            ]
+        return [(counts, ways) for counts, ways in splits if sum(counts) == k]
+
+    def _step(
+        self, before: dict[tuple[int, ...], int], splits: list[tuple[tuple[int, ...], int]]
+    ) -> dict[tuple[int, ...], int]:
+        after: dict[tuple[int, ...], int] = defaultdict(int)
+        for counts, ways in before.items():
+            for split, split_ways in splits:
+                total = tuple(c + s for c, s in zip(counts, split, strict=True))
+                if all(c <= w for c, w in zip(total, self.wanted, strict=True)):
+                    after[total] += ways * split_ways
+        return dict(after)
+
+    def table(self, rng: random.Random) -> dict[Cell, int]:
+        """Questions per cell for one sitting, drawn from the last topic back: each topic's split
+        with probability proportional to the sittings that complete it."""
+        if not self.dimensions:
+            return {(t, None): k for t, k in self.topics}
+        cells: dict[Cell, int] = {}
+        left = self.wanted
+        for i in range(len(self.topics) - 1, -1, -1):
+            pick = rng.randrange(self.ways[i + 1][left])
+            for split, ways in self.splits[i]:
+                before = tuple(c - s for c, s in zip(left, split, strict=True))
+                weight = ways * self.ways[i].get(before, 0)
+                if pick < weight:
+                    break
+                pick -= weight
+            topic = self.topics[i][0]
+            cells.update({(topic, d): m for d, m in zip(self.dimensions, split, strict=True) if m})
+            left = before
+        return cells
+
+
+#: plans by quiz, kept with the quiz and bank they were counted from (a content reload makes new ones)
+_PLANS: dict[int, tuple[QuizDefinition, Bank, _SittingPlan]] = {}
+
+
+def _sitting_plan(quiz: QuizDefinition, bank: Bank) -> _SittingPlan:
+    kept = _PLANS.get(id(quiz))
+    if kept is not None and kept[0] is quiz and kept[1] is bank:
+        return kept[2]
+    if len(_PLANS) > 256:
+        _PLANS.clear()
+    plan = _SittingPlan(quiz, bank)
+    _PLANS[id(quiz)] = (quiz, bank, plan)
+    return plan
 
 
 def quota_cells(quiz: QuizDefinition, bank: Bank, rng: random.Random) -> dict[Cell, int] | None:

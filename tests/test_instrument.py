@@ -7,16 +7,20 @@ import dataclasses
 import random
 from collections import Counter
 from datetime import datetime, timedelta
+from itertools import chain, combinations, product
 from types import MappingProxyType
 
 import pytest
 from flask import Flask
+from scipy.stats import chisquare
 
 from quizzes import service as quizzes
 from quizzes.bank import Bank, Option, Question
+from quizzes.definitions import QuizDefinition
 from quizzes.engine import ItemResult, composite_score, draw_questions
 from quizzes.fairness import MAX_ADVANTAGE, inclusion_shares, strategy_scores
 from quizzes.library import Library, fairness_report
+from quizzes.quotas import pick_questions
 from tests.factories import TIMING
 from webapp.clock import local_midnight_utc
 from webapp.extensions import db
@@ -33,6 +37,46 @@ def test_every_sitting_meets_the_topic_and_the_dimension_quotas(library: Library
         assert Counter(q.dimension for q in served) == Counter(survey.dimension_quotas)
         assert Counter(q.topic for q in served) == Counter(survey.topic_quotas)
         assert all(q.in_survey for q in served)
+
+
+def _small_survey(library: Library) -> tuple[QuizDefinition, Bank]:
+    """Three topics of real questions relabelled into two dimensions, cells of 1 to 4 questions:
+    small enough to count every sitting, uneven enough that a wrong weighting would show."""
+    template = next(iter(library.bank.questions.values()))
+    cells = {("t1", "d1"): 3, ("t1", "d2"): 1, ("t2", "d1"): 2, ("t2", "d2"): 3, ("t3", "d1"): 1, ("t3", "d2"): 4}
+    questions = {
+        f"{topic}-{dimension}-{i}": dataclasses.replace(
+            template, id=f"{topic}-{dimension}-{i}", topic=topic, dimension=dimension
+        )
+        for (topic, dimension), size in cells.items()
+        for i in range(size)
+    }
+    bank = dataclasses.replace(library.bank, questions=MappingProxyType(questions))
+    survey = dataclasses.replace(
+        library.survey,
+        pool=tuple(questions),
+        n_questions=6,
+        topic_quotas=MappingProxyType({"t1": 2, "t2": 2, "t3": 2}),
+        dimension_quotas=MappingProxyType({"d1": 3, "d2": 3}),
+    )
+    return survey, bank
+
+
+def test_every_sitting_that_meets_the_quotas_is_equally_likely(library: Library) -> None:
+    survey, bank = _small_survey(library)
+    by_topic = {t: [q for q in survey.pool if bank.questions[q].topic == t] for t in survey.topic_quotas}
+    valid = [
+        frozenset(chain(*picks))
+        for picks in product(*(combinations(by_topic[t], k) for t, k in survey.topic_quotas.items()))
+        if Counter(bank.questions[q].dimension for q in chain(*picks)) == Counter(survey.dimension_quotas)
+    ]
+    # by hand, per the d1 questions of (t1, t2, t3): (2,1,0) 3·6·6, (2,0,1) 3·3·4, (1,2,0) 3·1·6, (1,1,1) 3·6·4
+    assert len(valid) == 108 + 36 + 18 + 72
+    rng = random.Random(11)
+    seen = Counter(frozenset(pick_questions(survey, bank, rng)) for _ in range(23_400))
+    assert set(seen) == set(valid)  # none outside the quotas, and every one of them drawn
+    observed = [seen[sitting] for sitting in valid]
+    assert chisquare(observed).pvalue > 0.001, observed
 
 
 def test_practice_only_questions_stay_out_of_the_survey(library: Library) -> None:
