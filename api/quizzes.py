@@ -65,8 +65,7 @@ def _draw_dict(draw: Draw, lang: str, token: str | None = None) -> dict:
 
 
 def _community_code(draw: Draw) -> str:
-    community = regions.kept_regions.by_id(draw.community_id)
-    return community.code if community is not None else ""
+    return regions.kept_regions.code_of(draw.community_id) or ""
 
 
 def _result_dict(draw: Draw, submission: quizzes.Submission, lang: str) -> dict:

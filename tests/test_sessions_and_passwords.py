@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import BadSignature
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, csrf_token
@@ -181,3 +182,13 @@ def test_demo_account_passwords_are_accepted(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert result.output.count("password:") == 4  # admin, organizer, staff and a unit's manager
+
+
+def test_a_new_secret_key_signs_sessions_at_once_and_the_old_one_reads_only_as_a_fallback(app: Flask) -> None:
+    interface = app.session_interface
+    signed_before = interface.get_signing_serializer(app).dumps({"_user_id": "1"})
+    old_key, app.secret_key = app.secret_key, "a rotated key of more than thirty-two characters"
+    with pytest.raises(BadSignature):
+        interface.get_signing_serializer(app).loads(signed_before)
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert interface.get_signing_serializer(app).loads(signed_before) == {"_user_id": "1"}

@@ -44,8 +44,19 @@ def select_locale() -> str:
 
 
 def current_lang() -> str:
-    """The content language for this request ("zh_Hans" or "en")."""
-    return select_locale() if request else DEFAULT_LANG
+    """The content language for this request ("zh_Hans" or "en"), worked out once per request."""
+    if not request:
+        return DEFAULT_LANG
+    # kept in the request's own environ: g belongs to the app context, which several request
+    # contexts may share (a command rendering pages in both languages)
+    environ = request.environ
+    lang = environ.get(_LANG_KEY)
+    if lang is None:
+        lang = environ[_LANG_KEY] = select_locale()
+    return lang
+
+
+_LANG_KEY = "webapp.lang"
 
 
 def _remember_choice(response: Response) -> Response:

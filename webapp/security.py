@@ -9,6 +9,8 @@ from pathlib import Path
 from wsgiref.headers import Headers
 
 from flask import Flask, Response, abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import Headers as ResponseHeaders
 from whitenoise import WhiteNoise
 
@@ -110,7 +112,22 @@ def _refuse_nul() -> None:
         abort(400)
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer made once per key rather than twice a request:
+    making one serialises an empty dict to learn its output type, a cost every request paid."""
+
+    _kept: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:  # a rotated key takes effect at once
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
 def init_security(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
     app.url_defaults(_versioned_static)

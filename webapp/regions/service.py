@@ -72,6 +72,15 @@ class KeptRegions:
     def by_id(self, region_id: int) -> Region | None:
         return self._attached(self._by_id.get(region_id), lambda: db.session.get(Region, region_id))
 
+    def code_of(self, region_id: int) -> str | None:
+        """The region's code, read from the kept copy without making a session object of it:
+        a response that names its community needs nothing more."""
+        kept = self._by_id.get(region_id)
+        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+            return kept[1].code
+        region = self.by_id(region_id)
+        return region.code if region is not None else None
+
     def _attached(self, kept: tuple[float, Region] | None, load: Callable[[], Region | None]) -> Region | None:
         if kept is not None and time.monotonic() - kept[0] < self.seconds:
             return db.session.merge(kept[1], load=False)
