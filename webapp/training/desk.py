@@ -29,7 +29,6 @@ from webapp.training.rates import (
     UnitTally,
     role_indicator,
     training_rates,
-    unit_tallies,
 )
 
 #: units listed as behind their targets, those with most people still to train first
@@ -93,8 +92,7 @@ def _short(
     return short
 
 
-def _behind(library: Library, region: Region, period: Period, day) -> list[BehindUnit]:
-    tallies = unit_tallies(library.courses.values(), day, region)
+def _behind(tallies: Sequence[UnitTally], period: Period) -> list[BehindUnit]:
     if not tallies:
         return []
     units = {
@@ -138,5 +136,5 @@ def training_desk(
         growth_target=targets.get(TRAINING_GROWTH),
         roles=roles,
         children=[(child, figure) for child, figure in child_figures if figure.n],
-        behind=_behind(library, region, period, found.day),
+        behind=_behind(found.tallies, period),
     )

@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, false, func, or_, select
 
 from quizzes.courses import Course
 from webapp.clock import local_today
@@ -65,29 +66,32 @@ class UnitTally:
     tally: Tally
 
 
-def _qualifying(courses: Iterable[Course]) -> ColumnElement[bool]:
+def _qualifying(roles: Sequence[tuple[str, tuple[str, ...]]]) -> ColumnElement[bool]:
     """A certificate counts for a member when its course trains the member's role."""
+    terms = [and_(RosterMember.role == role, TrainingCertificate.course_slug.in_(slugs)) for role, slugs in roles]
+    return or_(*terms) if terms else false()
+
+
+def _courses_by_role(courses: Iterable[Course]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     by_role: dict[str, list[str]] = defaultdict(list)
     for course in courses:
         for role in course.roles:
             by_role[role].append(course.slug)
-    terms = [
-        and_(RosterMember.role == role, TrainingCertificate.course_slug.in_(slugs)) for role, slugs in by_role.items()
-    ]
-    return or_(*terms) if terms else false()
+    return tuple((role, tuple(slugs)) for role, slugs in sorted(by_role.items()))
 
 
-def unit_tallies(
-    courses: Iterable[Course], day: date, region: Region | None = None, unit_ids: Sequence[int] | None = None
-) -> list[UnitTally]:
-    """Members and trained members per unit and role on ``day``, under ``region`` or of ``unit_ids``."""
+@cache
+def _tallies_statement(roles: tuple[tuple[str, tuple[str, ...]], ...], by: str) -> Select:
+    """The tallies' query for one set of courses, built once (a desk asks it on every view, and
+    building it cost more than running it); ``by`` is "region" or "units"."""
+    day = bindparam("day", type_=Date())
     trained = (
         select(TrainingCertificate.id)
         .where(
             TrainingCertificate.member_id == RosterMember.id,
             TrainingCertificate.issued_on <= day,
             TrainingCertificate.expires_on > day,
-            _qualifying(courses),
+            _qualifying(roles),
         )
         .exists()
     )
@@ -101,19 +105,27 @@ def unit_tallies(
         )
         .join(Unit, RosterMember.unit_id == Unit.id)
         .join(Region, Unit.region_id == Region.id)
-        .where(
-            RosterMember.joined_on <= day,
-            or_(RosterMember.left_on.is_(None), RosterMember.left_on > day),
-        )
+        .where(RosterMember.joined_on <= day, or_(RosterMember.left_on.is_(None), RosterMember.left_on > day))
         .group_by(Unit.id, Region.path, RosterMember.role)
     )
+    if by == "region":
+        return stmt.where(Region.path.like(bindparam("path_prefix")))
+    return stmt.where(Unit.id.in_(bindparam("unit_ids", expanding=True)))
+
+
+def unit_tallies(
+    courses: Iterable[Course], day: date, region: Region | None = None, unit_ids: Sequence[int] | None = None
+) -> list[UnitTally]:
+    """Members and trained members per unit and role on ``day``, under ``region`` or of ``unit_ids``
+    (one of the two)."""
+    values: dict[str, object] = {"day": day}
     if region is not None:
-        stmt = stmt.where(Region.path.like(f"{region.path}%"))
-    if unit_ids is not None:
-        stmt = stmt.where(Unit.id.in_(list(unit_ids)))
+        stmt, values["path_prefix"] = _tallies_statement(_courses_by_role(courses), "region"), f"{region.path}%"
+    else:
+        stmt, values["unit_ids"] = _tallies_statement(_courses_by_role(courses), "units"), list(unit_ids or ())
     return [
         UnitTally(unit_id, path, role, Tally(int(members), int(done or 0)))
-        for unit_id, path, role, members, done in db.session.execute(stmt)
+        for unit_id, path, role, members, done in db.session.execute(stmt, values)
     ]
 
 
@@ -136,6 +148,8 @@ class TrainingRates:
     #: the region's children (id → tally), for the table of places
     by_child: Mapping[int, Tally]
     by_unit: Mapping[int, Tally] = field(default_factory=dict)
+    #: per unit and role on ``day``, as counted
+    tallies: Sequence[UnitTally] = ()
 
     @property
     def growth(self) -> float | None:
@@ -173,6 +187,7 @@ def training_rates(
         by_role_year_before=_by(before, lambda t: t.role),
         by_child=by_child,
         by_unit=_by(now, lambda t: t.unit_id),
+        tallies=now,
     )
 
 
