@@ -67,6 +67,8 @@ class RegionAncestor(Model):
     added to, so the rollups of every level are written in one statement."""
 
     __tablename__ = "region_ancestors"
+    # the regions below one: every region's lineage read from the top
+    __table_args__ = (Index("ix_region_ancestors_ancestor", "ancestor_id", "region_id"),)
 
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     ancestor_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)

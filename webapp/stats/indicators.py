@@ -7,11 +7,11 @@ of answers behind them.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from webapp.campaigns.models import Activity, ServiceRecord
 from webapp.extensions import db
@@ -113,55 +113,52 @@ def furthest_below_target(region: Region, period: Period, minimum: int, how_many
     ``period``, among those with at least ``minimum`` respondents: (community id, mean score
     minus target), the worst first.
 
-    A city has thousands of communities; the database ranks them all and returns only these.
     Each community's target is the nearest one set on its lineage (itself, then its street,
     district, city), for the shortest period enclosing ``period``, as ``targets_for`` inherits.
+    Targets are set on a handful of regions: they are read first, the database returns only the
+    communities below the highest of them, and each is held against the nearest on its path.
     """
     catch_up()
+    targets = _awareness_targets(period)
+    if not targets:
+        return []
+    highest = max(targets.values())
     lineage = RegionAncestor.__table__.c
-    periods = enclosing_periods(period)
     respondents, score_sum = func.sum(SurveyRollup.respondents), func.sum(SurveyRollup.score_sum)
-    awareness_targets = (Target.indicator == "awareness", Target.period.in_(periods))
-    highest = select(func.max(Target.value)).where(*awareness_targets).scalar_subquery()
-    surveyed = (
-        select(SurveyRollup.region_id, respondents.label("n"), score_sum.label("total"))
+    # a Core result: thousands of plain rows, none of them an object
+    surveyed = db.session.connection().execute(
+        select(Region.id, Region.code, Region.path, respondents, score_sum)
         .join(RegionAncestor, lineage.region_id == SurveyRollup.region_id)
+        .join(Region, Region.id == SurveyRollup.region_id)
         .where(
-            lineage.ancestor_id == region.id,
-            SurveyRollup.month.in_(period.months),
-            SurveyRollup.scope == period.kind,
+            lineage.ancestor_id == region.id, SurveyRollup.month.in_(period.months), SurveyRollup.scope == period.kind
         )
-        .group_by(SurveyRollup.region_id)
+        .group_by(Region.id, Region.code, Region.path)
         # none at or above the highest target anywhere can be short of its own
         .having(respondents >= minimum, score_sum < highest * respondents)
-        .cte("surveyed")
     )
-    above, setter = aliased(RegionAncestor), aliased(Region)
-    shortest_first = case({key: rank for rank, key in enumerate(periods)}, value=Target.period)
-    goals = (
-        select(
-            above.region_id,
-            Target.value,
-            func.row_number()
-            .over(partition_by=above.region_id, order_by=(func.length(setter.path).desc(), shortest_first))
-            .label("nearest"),
-        )
-        .join(surveyed, surveyed.c.region_id == above.region_id)
-        .join(Target, Target.region_id == above.ancestor_id)
-        .join(setter, setter.id == above.ancestor_id)
-        .where(*awareness_targets)
-        .subquery()
-    )
-    gap = (surveyed.c.total / surveyed.c.n - goals.c.value).label("gap")
+    gaps = []
+    for community_id, code, path, n, total in surveyed:
+        target = next((targets[int(up)] for up in reversed(path.split("/")) if up and int(up) in targets), None)
+        if target is not None and total < target * n:
+            gaps.append((float(total) / int(n) - target, code, community_id))
+    return [(community_id, gap) for gap, _code, community_id in heapq.nsmallest(how_many, gaps)]
+
+
+def _awareness_targets(period: Period) -> dict[int, float]:
+    """The awareness target each region sets for the shortest period enclosing ``period``."""
+    periods = enclosing_periods(period)
+    rank = {key: i for i, key in enumerate(periods)}
+    found: dict[int, tuple[int, float]] = {}
     rows = db.session.execute(
-        select(surveyed.c.region_id, gap)
-        .join(goals, (goals.c.region_id == surveyed.c.region_id) & (goals.c.nearest == 1))
-        .join(Region, Region.id == surveyed.c.region_id)
-        .where(surveyed.c.total < goals.c.value * surveyed.c.n)
-        .order_by(gap, Region.code)
-        .limit(how_many)
+        select(Target.region_id, Target.period, Target.value).where(
+            Target.indicator == "awareness", Target.period.in_(periods)
+        )
     )
-    return [(community_id, float(value)) for community_id, value in rows]
+    for region_id, key, value in rows:
+        if region_id not in found or rank[key] < found[region_id][0]:
+            found[region_id] = (rank[key], float(value))
+    return {region_id: value for region_id, (_rank, value) in found.items()}
 
 
 def _add_offline(sums: dict[int, Sums], period: Period) -> None:

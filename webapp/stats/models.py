@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.clock import utcnow
@@ -24,6 +24,8 @@ from webapp.regions.models import Region
 
 class SurveyRollup(Model):
     __tablename__ = "survey_rollups"
+    # the lagging list adds up one month's rows of every community below a region
+    __table_args__ = (Index("ix_survey_rollups_month", "month", "scope", "region_id", "respondents", "score_sum"),)
 
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
