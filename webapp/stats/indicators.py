@@ -165,12 +165,14 @@ def _add_offline(sums: dict[int, Sums], period: Period) -> None:
     """Participants of offline activities held during the period, added to every region of
     ``sums`` the activity's community lies in (activities are few beside answers)."""
     start, after = period.start, period.after
-    rows = db.session.execute(
-        select(Region.path, func.sum(Activity.participants))
-        .join(Region, Region.id == Activity.community_id)
+    # summed per community first: joined before summing, SQLite walked every region for them
+    held = (
+        select(Activity.community_id, func.sum(Activity.participants).label("participants"))
         .where(Activity.held_on >= start, Activity.held_on < after)
-        .group_by(Region.path)
+        .group_by(Activity.community_id)
+        .subquery()
     )
+    rows = db.session.execute(select(Region.path, held.c.participants).join(held, Region.id == held.c.community_id))
     for path, participants in rows:
         for region_id in path_ids(path):
             if region_id in sums:
