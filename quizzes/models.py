@@ -117,4 +117,4 @@ class Answer(Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
 
-    __table_args__ = (Index("ix_answers_attempt_id", "attempt_id"), Index("ix_answers_question_id", "question_id"))
+    __table_args__ = (Index("ix_answers_attempt_id", "attempt_id"),)
