@@ -43,6 +43,10 @@ def select_locale() -> str:
     return _asked() or (remembered if remembered in LANGS else None) or _from_accept_language()
 
 
+#: where a request keeps its language once worked out
+_LANG_KEY = "webapp.lang"
+
+
 def current_lang() -> str:
     """The content language for this request ("zh_Hans" or "en"), worked out once per request."""
     if not request:
@@ -54,9 +58,6 @@ def current_lang() -> str:
     if lang is None:
         lang = environ[_LANG_KEY] = select_locale()
     return lang
-
-
-_LANG_KEY = "webapp.lang"
 
 
 def _remember_choice(response: Response) -> Response:

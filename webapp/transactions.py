@@ -9,9 +9,8 @@ why beside its ``commit()``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Flask
 from flask.typing import ResponseReturnValue
@@ -20,11 +19,6 @@ from webapp.extensions import db
 
 
 class TransactionalFlask(Flask):
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        # no view or hook here is a coroutine: the check Flask makes for each of a request's
-        # dozen hooks, every request, is made once per function
-        return _checked_sync(func, super().ensure_sync)
-
     def dispatch_request(self) -> ResponseReturnValue:
         try:
             response = self.make_response(super().dispatch_request())
@@ -39,21 +33,6 @@ class TransactionalFlask(Flask):
         else:
             db.session.rollback()
         return response
-
-
-_sync_functions: dict[View, View] = {}
-
-
-View = Callable[..., Any]
-
-
-def _checked_sync(func: View, ensure: Callable[[View], View]) -> View:
-    checked = _sync_functions.get(func)
-    if checked is None:
-        checked = ensure(func)
-        if len(_sync_functions) < 10_000:  # hooks and views are few; a bound method each time is not
-            _sync_functions[func] = checked
-    return checked
 
 
 @contextmanager

@@ -76,13 +76,16 @@ class KeptRegions:
         """The region's code, read from the kept copy without making a session object of it:
         a response that names its community needs nothing more."""
         kept = self._by_id.get(region_id)
-        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+        if kept is not None and self._fresh(kept):
             return kept[1].code
         region = self.by_id(region_id)
         return region.code if region is not None else None
 
+    def _fresh(self, kept: tuple[float, Region]) -> bool:
+        return time.monotonic() - kept[0] < self.seconds
+
     def _attached(self, kept: tuple[float, Region] | None, load: Callable[[], Region | None]) -> Region | None:
-        if kept is not None and time.monotonic() - kept[0] < self.seconds:
+        if kept is not None and self._fresh(kept):
             return db.session.merge(kept[1], load=False)
         region = load()
         if region is not None:

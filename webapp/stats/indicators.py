@@ -139,7 +139,7 @@ def furthest_below_target(region: Region, period: Period, minimum: int, how_many
     )
     gaps = []
     for community_id, code, path, n, total in surveyed:
-        target = next((targets[int(up)] for up in reversed(path.split("/")) if up and int(up) in targets), None)
+        target = next((targets[up] for up in reversed(path_ids(path)) if up in targets), None)
         if target is not None and total < target * n:
             gaps.append((float(total) / int(n) - target, code, community_id))
     return [(community_id, gap) for gap, _code, community_id in heapq.nsmallest(how_many, gaps)]
