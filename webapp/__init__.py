@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import Flask, Response
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quizzes.library import load_library
 from webapp.config import INSTANCE_DIR, check_deployment, from_environment, trusted_hosts
 from webapp.extensions import babel, csrf, db, limiter, migrate
+from webapp.sqlite_writers import QueuedWriters
 from webapp.transactions import TransactionalFlask
 from webapp.urls import IdConverter, PositionConverter
 
@@ -82,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     import webapp.models  # noqa: F401  (registers every table before create_all or migrations)
     from webapp.i18n import init_i18n, select_locale
 
+    _queue_sqlite_writers(app)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -92,6 +95,14 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     init_i18n(app)
+
+
+def _queue_sqlite_writers(app: Flask) -> None:
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
+        return
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {**options.get("connect_args", {}), "factory": QueuedWriters}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
