@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from webapp.stats.applier import APPLICATION_NAME
+
 #: milliseconds per clock tick of /proc/PID/stat (10 ms with the usual 100 Hz)
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
@@ -114,7 +116,8 @@ class Process:
 #: the server processes that work for the benchmark's database: its own backends and the shared
 #: ones that belong to no database (checkpointer, WAL writer, background writer …)
 _SERVER_PROCESSES = text(
-    "SELECT pid FROM pg_stat_activity WHERE (datname = current_database() OR datname IS NULL) AND pid <> ALL(:mine)"
+    "SELECT pid, application_name FROM pg_stat_activity"
+    " WHERE (datname = current_database() OR datname IS NULL) AND pid <> ALL(:mine)"
 )
 
 
@@ -131,21 +134,29 @@ class Postgres:
     benchmark's own connections (``exclude``) are left out.
     """
 
-    def __init__(self, url: str, exclude: tuple[int, ...] = ()):
+    def __init__(self, url: str, exclude: tuple[int, ...] = (), applier: str = APPLICATION_NAME):
         self.engine = create_engine(url, pool_size=1)
         self.exclude = exclude
+        self.applier = applier
+        #: the backends serving the rollup applier, which names itself ``applier``
+        self.applier_pids: set[int] = set()
         self.lost = 0
 
     def read(self, exact: bool = False) -> dict[int, float]:
         with self.engine.connect() as connection:
             mine = [connection.execute(text("SELECT pg_backend_pid()")).scalar_one(), *self.exclude]
-            pids = set(connection.execute(_SERVER_PROCESSES, {"mine": mine}).scalars())
-        pids |= {parent(pid) or 0 for pid in pids}  # the postmaster, which forks the backends
+            named = dict(connection.execute(_SERVER_PROCESSES, {"mine": mine}).tuples())
+        self.applier_pids |= {pid for pid, name in named.items() if name == self.applier}
+        pids = set(named) | {parent(pid) or 0 for pid in named}  # the postmaster, which forks the backends
         return {pid: own_ms(pid, exact) for pid in pids if command(pid) == "postgres"}
 
     def between(self, start: dict[int, float], end: dict[int, float]) -> float:
         self.lost += len(start.keys() - end.keys())
         return sum(spent - start.get(pid, 0.0) for pid, spent in end.items())
+
+    def applier_between(self, start: dict[int, float], end: dict[int, float]) -> float:
+        """The part of :meth:`between` spent by the applier's backends."""
+        return sum(spent - start.get(pid, 0.0) for pid, spent in end.items() if pid in self.applier_pids)
 
     def close(self) -> None:
         self.engine.dispose()

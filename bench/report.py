@@ -164,6 +164,7 @@ def _notes(record: dict) -> list[str]:
     return [
         _ceiling_note(record["ceiling_runs"]),
         *_lag_notes(record["results"]),
+        *_database_notes(record["results"]),
         _cold_note(record),
         _memory_note(record),
     ]
@@ -190,6 +191,19 @@ def _lag_notes(results: dict) -> list[str]:
         worst = f"at most {lag['max_s']:.1f} s behind ({lag['max_waiting']:,} events waiting at most)"
         end = f"{lag['end_s']:.1f} s when the run ended ({lag['end_waiting']:,} waiting)"
         notes.append(f"Rollups during {name}: {worst}, {end}; {drained}.")
+    return notes
+
+
+def _database_notes(results: dict) -> list[str]:
+    """On PostgreSQL, how much of the server's CPU per request went to the applier's folding."""
+    notes = []
+    for name in WRITING:
+        r = results[name]
+        if r.get("db_applier_cpu_ms") is not None and r["db_cpu_ms"]:
+            notes.append(
+                f"PostgreSQL during {name}: {r['db_cpu_ms']:.2f} ms of CPU per request, "
+                f"{r['db_applier_cpu_ms']:.2f} ms of it serving the applier."
+            )
     return notes
 
 

@@ -257,6 +257,9 @@ class Bench:
     def database_ms(self, start: dict, end: dict) -> float | None:
         return self.postgres.between(start["postgres"], end["postgres"]) if self.postgres else None
 
+    def applier_database_ms(self, start: dict, end: dict) -> float | None:
+        return self.postgres.applier_between(start["postgres"], end["postgres"]) if self.postgres else None
+
 
 def ceiling_run(bench: Bench) -> dict:
     start = bench.ceiling.read()
@@ -283,6 +286,8 @@ def endpoint_run(bench: Bench, request: dict) -> dict:
     result["applier_cpu_ms"] = bench.applier.between(start["applier"], settled["applier"]) / requests
     database = bench.database_ms(start, settled)
     result["db_cpu_ms"] = None if database is None else database / requests
+    applier_database = bench.applier_database_ms(start, settled)
+    result["db_applier_cpu_ms"] = None if applier_database is None else applier_database / requests
     result["lag"] = {**sampler.summary(), "drained_s": drained}
     result["worker_rss_mb"] = rss_mb(bench.master)
     return result

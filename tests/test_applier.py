@@ -162,16 +162,18 @@ def _waiting() -> int:
 
 
 def _wait_until_blocked(engine, statement: str) -> None:
-    """Until a server process waits for a lock in ``statement``: polled, as pg_stat_activity
-    offers no notification (and each look is a transaction of its own, as the view keeps what
-    it showed for the rest of a transaction)."""
+    """Until the applier's server process waits for a lock in ``statement``, found by the name
+    the follower gives its connections (so a database administrator can tell them apart too):
+    polled, as pg_stat_activity offers no notification (and each look is a transaction of its
+    own, as the view keeps what it showed for the rest of a transaction)."""
     deadline = time.monotonic() + REACH_SECONDS
     query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position(:statement IN query) > 0"
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND position(:statement IN query) > 0 AND application_name = :applier"
     )
     while time.monotonic() < deadline:
         with engine.connect() as watcher:
-            if watcher.execute(query, {"statement": statement}).scalar_one():
+            if watcher.execute(query, {"statement": statement, "applier": applier.APPLICATION_NAME}).scalar_one():
                 return
         time.sleep(0.05)
     pytest.fail(f"no applier reached {statement!r} within {REACH_SECONDS} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -80,9 +81,12 @@ def follow_command(interval: float) -> None:
     import signal
     import threading
 
-    from webapp.stats.applier import follow
+    from webapp.stats.applier import APPLICATION_NAME, follow
     from webapp.stats.dashboard import refresh_watched_dashboards
 
+    # PostgreSQL's own views (pg_stat_activity) then tell the applier's connections from the
+    # workers'; libpq reads it when it connects, and nothing has connected yet
+    os.environ.setdefault("PGAPPNAME", APPLICATION_NAME)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -47,6 +47,8 @@ RESPONDENTS = cast(Table, Respondent.__table__)
 #: events per batch: large enough that a statement's cost is spread, small enough to hold the
 #: lock for well under a second
 BATCH_EVENTS = 2000
+#: how the follower names itself to PostgreSQL (application_name)
+APPLICATION_NAME = "xiaofang-applier"
 #: the advisory lock PostgreSQL appliers take turns on (SQLite's single writer serializes them)
 APPLIER_LOCK = 0x726F6C6C  # "roll"
 #: ids per IN (…) list, below every database's limit on bound parameters
