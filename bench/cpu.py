@@ -145,7 +145,7 @@ class Postgres:
     def read(self, exact: bool = False) -> dict[int, float]:
         with self.engine.connect() as connection:
             mine = [connection.execute(text("SELECT pg_backend_pid()")).scalar_one(), *self.exclude]
-            named = dict(connection.execute(_SERVER_PROCESSES, {"mine": mine}).tuples())
+            named = {pid: name for pid, name in connection.execute(_SERVER_PROCESSES, {"mine": mine})}
         self.applier_pids |= {pid for pid, name in named.items() if name == self.applier}
         pids = set(named) | {parent(pid) or 0 for pid in named}  # the postmaster, which forks the backends
         return {pid: own_ms(pid, exact) for pid in pids if command(pid) == "postgres"}
