@@ -213,6 +213,17 @@ def export_responses(description: str) -> dict[str, Any]:
     }
 
 
+def person_export_responses(description: str) -> dict[str, Any]:
+    """The 200 answer of a person's export: JSON or XLSX as an attachment."""
+    return {
+        "200": {
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "object"}}, XLSX_TYPE: BINARY},
+            "headers": {"Content-Disposition": "ContentDisposition"},
+        }
+    }
+
+
 def _iso(value: Any) -> str:
     if isinstance(value, datetime):
         return rfc3339(value)  # as the schemas' DateTime writes it

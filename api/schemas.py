@@ -12,6 +12,7 @@ from api.timestamps import DateTime
 from quizzes.service import InvalidAnswers
 from webapp.errors import message
 from webapp.i18n import LANG_TAG, current_lang, normalise_lang
+from webapp.person_data import PERSON_EXPORT_FORMATS
 from webapp.regions.models import LEVELS
 from webapp.text import CONTROL_CHARACTERS, MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN, has_control_characters
 from webapp.urls import MAX_POSITION
@@ -91,6 +92,10 @@ class ErrorBodySchema(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class PersonExportArgsSchema(Schema):
+    format = Text(load_default="json", validate=validate.OneOf(PERSON_EXPORT_FORMATS))
 
 
 class PageArgsSchema(Schema):

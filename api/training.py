@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from api.auth import api_user, requires_token
-from api.docs import TRAINEE_HEADER, errors
+from api.docs import TRAINEE_HEADER, errors, person_export_responses
 from api.pagination import page_of
 from api.schemas import (
     FeedbackSchema,
     LangArgsSchema,
     PageArgsSchema,
     PageSchema,
+    PersonExportArgsSchema,
     ServedQuestionSchema,
     SubmissionSchema,
     Text,
@@ -40,9 +41,10 @@ from webapp.extensions import db, limiter, login_rate_limit, quiz_rate_limit
 from webapp.i18n import current_lang
 from webapp.links import public_url
 from webapp.ops.logs import path_kept_out_of_logs
+from webapp.person_data import person_download
 from webapp.regions.models import Region
 from webapp.stats.periods import requested_period
-from webapp.training import certificates, learning, rates, roster, trainees, units
+from webapp.training import certificates, exports, learning, rates, roster, trainees, units
 from webapp.training.desk import training_desk
 from webapp.training.errors import CertificateUnknown, TraineeUnknown, TrainingError
 from webapp.training.models import UNIT_KINDS, RosterMember, TrainingCertificate, Unit
@@ -536,6 +538,26 @@ def get_member(member_id: int) -> dict:
     """A person on a roster with their certificates (the number masked)."""
     member = roster.get_member(api_user(), member_id)
     return {**_member(member), "certificates": [_certificate(c) for c in certificates.certificates_of(member)]}
+
+
+@blp.get("/training/roster/<int:member_id>/export")
+@requires_token("roster.person_export")
+@blp.arguments(PersonExportArgsSchema, location="query")
+@blp.doc(responses=person_export_responses("everything held about the person, as an attachment"))
+@errors(
+    (403, "The role may not export a person's data"),
+    (404, "No such person on a roster of the caller's units"),
+    (422, "Unknown format"),
+    bearer=True,
+    operation_id="exportMember",
+)
+def export_member(args: dict, member_id: int) -> Response:
+    """Everything held about one person on a roster (the entry with the whole number, invitations
+    and sign-ins, courses, exams, certificates, audit entries about them) as JSON or XLSX, for
+    their request to see it; audited."""
+    member = roster.get_member(api_user(), member_id)
+    data = exports.member_export(api_user(), member, args["format"])
+    return person_download(args["format"], data, f"trainee-{member.id}")
 
 
 @blp.post("/training/roster/<int:member_id>/leave")

@@ -16,19 +16,19 @@ from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from api.auth import api_user, requires_token
-from api.docs import BINARY, errors, export_responses
+from api.docs import errors, export_responses, person_export_responses
 from api.pagination import page_of
-from api.schemas import PageArgsSchema, PageSchema, Text
+from api.schemas import PageArgsSchema, PageSchema, PersonExportArgsSchema, Text
 from api.timestamps import DateTime
 from webapp.accounts.permissions import find_region
 from webapp.errors import MESSAGES
-from webapp.exports import FORMATS, XLSX_TYPE, table_response
+from webapp.exports import FORMATS, table_response
 from webapp.paging import paginate
+from webapp.person_data import person_download
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.urls import MAX_ID
 from webapp.volunteers import listing
 from webapp.volunteers import service as volunteers
-from webapp.volunteers.downloads import person_download
 from webapp.volunteers.models import (
     AVAILABILITY,
     ERASURE_REASONS,
@@ -171,10 +171,6 @@ class EraseArgsSchema(Schema):
         validate=validate.OneOf(ERASURE_REASONS),
         metadata={"description": "request (the volunteer asked) or consent_withdrawn"},
     )
-
-
-class PersonExportArgsSchema(Schema):
-    format = Text(load_default="json", validate=validate.OneOf(volunteers.PERSON_EXPORT_FORMATS))
 
 
 class TeamSchema(Schema):
@@ -429,15 +425,7 @@ def erase_volunteer(args: dict, volunteer_id: int) -> None:
 @blp.get("/volunteers/<int:volunteer_id>/export")
 @requires_token("volunteers.person_export")
 @blp.arguments(PersonExportArgsSchema, location="query")
-@blp.doc(
-    responses={
-        "200": {
-            "description": "everything held about the volunteer, as an attachment (`Content-Disposition`)",
-            "content": {"application/json": {"schema": {"type": "object"}}, XLSX_TYPE: BINARY},
-            "headers": {"Content-Disposition": "ContentDisposition"},
-        }
-    },
-)
+@blp.doc(responses=person_export_responses("everything held about the volunteer, as an attachment"))
 @errors(
     (401, "No valid bearer token"),
     (403, "The role may not export a person's data"),
@@ -451,7 +439,7 @@ def export_person(args: dict, volunteer_id: int) -> Response:
     user = api_user()
     volunteer = volunteers.get_volunteer(user, volunteer_id)
     data = volunteers.person_export(user, volunteer, args["format"])
-    return person_download(args["format"], data, volunteer.id)
+    return person_download(args["format"], data, f"volunteer-{volunteer.id}")
 
 
 # --- teams ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.conftest import COMMUNITY, seeded_app
 from tests.helpers import assert_error, authorization, token_for
 from webapp.exports import XLSX_TYPE
 from webapp.extensions import db, limiter
+from webapp.training import roster, units
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -138,12 +139,16 @@ def test_exports_declare_their_media_types_and_content_disposition(
     client: FlaskClient, accounts: dict, spec, app, make_volunteer
 ) -> None:
     volunteer_id = make_volunteer(phone="13912345678").id
+    unit = units.create_unit(accounts["staff"], {"name": "翠竹大厦", "kind": "commercial_complex", "region": COMMUNITY})
+    trainee = {"name": "刘洋", "phone": "13912345678", "role": "employee"}
+    member_id = roster.add_member(accounts["staff"], unit, trainee).id
     db.session.commit()
-    person = "/api/v1/volunteers/{volunteer_id}/export"
+    person = {"json": "application/json", "xlsx": XLSX_TYPE}
     formats = {
         "/api/v1/volunteers/export": {"csv": "text/csv", "xlsx": XLSX_TYPE},
         "/api/v1/activities/export": {"csv": "text/csv", "xlsx": XLSX_TYPE},
-        person: {"json": "application/json", "xlsx": XLSX_TYPE},
+        "/api/v1/volunteers/{volunteer_id}/export": person,
+        "/api/v1/training/roster/{member_id}/export": person,
     }
     exports = [(p, m, o) for p, m, o in operations(spec) if p.endswith("/export")]
     assert {p for p, _m, _o in exports} == set(formats)
@@ -154,7 +159,7 @@ def test_exports_declare_their_media_types_and_content_disposition(
     headers = authorization(token_for(client, "staff"))
     for path, _method, _operation in exports:
         for fmt, media_type in formats[path].items():
-            url = path.replace("{volunteer_id}", str(volunteer_id))
+            url = path.replace("{volunteer_id}", str(volunteer_id)).replace("{member_id}", str(member_id))
             response = client.get(f"{url}?format={fmt}", headers=headers)
             assert response.status_code == 200 and response.mimetype == media_type, (url, fmt)
             assert response.headers["Content-Disposition"].startswith("attachment;")

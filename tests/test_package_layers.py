@@ -43,7 +43,7 @@ def test_campaigns_may_import_volunteers() -> None:
 def test_loading_the_volunteers_domain_loads_no_campaigns_module() -> None:
     program = (
         "import sys\n"
-        "import webapp.volunteers.service, webapp.volunteers.downloads\n"
+        "import webapp.volunteers.service, webapp.person_data\n"
         "print(sorted(m for m in sys.modules if m == 'webapp.campaigns' or m.startswith('webapp.campaigns.')))\n"
     )
     result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -4,15 +4,17 @@ trainee goes from invitation to certificate without ever being sent an answer ke
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from quizzes.library import Library
 from tests.conftest import COMMUNITY, OTHER_STREET_COMMUNITY, csrf_token
-from tests.helpers import audit_entries, form_data, read_csv
+from tests.helpers import assert_error, audit_entries, form_data, read_csv
 from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.training import roster, trainees, units
@@ -290,3 +292,62 @@ def test_a_role_target_is_set_on_the_targets_page(as_user, region) -> None:
     assert response.status_code == 302
     target = db.session.query(Target).one()
     assert (target.indicator, target.value) == ("training:grid-worker", 1.0)
+
+
+# --- a person's export ----------------------------------------------------------------------
+
+
+def test_a_trainee_s_export_holds_everything_and_is_audited(
+    app, as_user, accounts: dict, library: Library, operator: RosterMember
+) -> None:
+    staff = as_user("staff")
+    trainee = _signed_in_trainee(app.test_client(), _invitation_code(staff, operator))
+    _read_the_course(trainee, library)
+    exam_url = _post(trainee, f"/training/courses/{COURSE}/exam", f"/training/courses/{COURSE}").headers["Location"]
+    draw_id = exam_url.rsplit("/", 1)[1]
+    trainee.post(exam_url, data={"csrf_token": csrf_token(trainee, exam_url), **_right_form(library, draw_id)})
+    certificate = db.session.query(TrainingCertificate).one()
+
+    page = f"/staff/roster/{operator.id}"
+    assert f"{page}/export?format=json" in staff.get(page).get_data(as_text=True)
+    response = staff.get(f"{page}/export?format=json")
+    assert response.status_code == 200 and response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["Cache-Control"] == "no-store"
+    data = json.loads(response.data)
+    assert data["person"]["name"] == "刘洋" and data["person"]["phone"] == "13912345678"
+    assert data["person"]["unit"] == "翠竹大厦" and data["person"]["post"] == "消防控制室值班操作人员"
+    [invitation] = data["invitations"]
+    assert invitation["used_at"] is not None and "code" not in invitation
+    assert len(data["sign_ins"]) == 1
+    [course] = data["courses"]
+    assert course["course"] == "消防控制室值班操作人员培训"
+    assert course["lessons_read"] == list(library.courses[COURSE].lessons)
+    [exam] = data["exams"]
+    assert exam["passed"] is True and exam["correct"] == exam["questions"]
+    assert [c["code"] for c in data["certificates"]] == [certificate.code]
+    assert {"roster.add", "roster.invite", "roster.view_phone"} <= {e["action"] for e in data["audit"]}
+    [entry] = audit_entries("roster.person_export")
+    assert entry.user_id == accounts["staff"].id and entry.object_id == str(operator.id)
+    assert entry.details == {"format": "json", "unit": operator.unit_id}  # what was asked, not the data
+
+    sheet = staff.get(f"{page}/export?format=xlsx")
+    cells = {c for row in load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True) for c in row}
+    assert {"刘洋", "13912345678", certificate.code} <= cells
+    assert staff.get(f"{page}/export?format=pdf").status_code == 400
+    organizer = as_user("organizer")
+    assert organizer.get(f"{page}/export").status_code == 403
+    assert f"{page}/export" not in organizer.get(page).get_data(as_text=True)
+    assert as_user("other_staff").get(f"{page}/export").status_code == 404
+
+
+def test_a_trainee_s_export_by_api(client: FlaskClient, bearer, operator: RosterMember) -> None:
+    url = f"/api/v1/training/roster/{operator.id}/export"
+    response = client.get(f"{url}?format=xlsx", headers=bearer("staff"))
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    body = json.loads(client.get(url, headers=bearer("admin")).data)
+    assert body["person"]["phone"] == "13912345678" and body["exams"] == []
+    assert len(audit_entries("roster.person_export")) == 2
+    assert_error(client.get(url, headers=bearer("organizer")), 403)
+    assert_error(client.get(url, headers=bearer("other_staff")), 404)
+    assert_error(client.get(f"{url}?format=pdf", headers=bearer("staff")), 422)

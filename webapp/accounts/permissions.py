@@ -54,6 +54,8 @@ ABILITIES: dict[str, tuple[str, ...]] = {
     "units.write": ("staff", "admin"),
     "roster.write": ("staff", "admin", "unit_manager"),
     "roster.export": ("staff", "organizer", "admin", "unit_manager"),
+    #: everything held about one person, for their request to see it: whole numbers, as roster.write
+    "roster.person_export": ("staff", "admin", "unit_manager"),
     #: offline training logged from a 培训 activity's attendance list
     "training.offline": ("staff", "admin"),
 }

@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "roster.invite": _l("Issued a training invitation"),
     "roster.view_phone": _l("Viewed a trainee's whole phone number"),
     "roster.export": _l("Exported a roster"),
+    "roster.person_export": _l("Exported everything held about a trainee"),
     "training.offline": _l("Logged offline training"),
     "training.export_expiring": _l("Exported the certificates expiring soon"),
 }

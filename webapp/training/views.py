@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -27,6 +27,7 @@ from webapp.i18n import current_lang
 from webapp.imports import ImportRefused
 from webapp.links import public_url
 from webapp.paging import page_number
+from webapp.person_data import PERSON_EXPORT_FORMATS, person_download
 from webapp.training import certificates, exports, rates, roster, trainees, units
 from webapp.training.forms import ImportForm, ManagerForm, MemberForm, OfflineForm, UnitForm
 from webapp.training.labels import UNIT_KIND_LABELS, course_title, role_name, unit_kind_label
@@ -248,6 +249,7 @@ def member(member_id: int) -> str:
         held=certificates.certificates_of(found),
         courses=[c for c in library().courses.values() if found.role in c.roles],
         can_write=can(_me(), "roster.write") and not found.erased,
+        can_export=can(_me(), "roster.person_export"),
     )
 
 
@@ -290,6 +292,16 @@ def erase_member(member_id: int) -> Response:
     roster.erase_member(_me(), found)
     flash(_("The person's name and number were erased. The unit's past figures still count them."))
     return redirect(url_for(".unit", unit_id=found.unit_id), code=303)
+
+
+@bp.get("/staff/roster/<int:member_id>/export")
+@requires("roster.person_export")
+def member_export(member_id: int) -> Response:
+    found = roster.get_member(_me(), member_id)
+    fmt = request.args.get("format", "json")
+    if fmt not in PERSON_EXPORT_FORMATS:
+        abort(400)
+    return person_download(fmt, exports.member_export(_me(), found, fmt), f"trainee-{found.id}")
 
 
 @bp.post("/staff/roster/<int:member_id>/invitation")

@@ -5,21 +5,17 @@ Both are written to the audit log (who, what, how many rows), never with the dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from webapp.accounts.models import User
 from webapp.accounts.permissions import can
-from webapp.audit.labels import audit_action_label
-from webapp.audit.models import AuditEntry
 from webapp.audit.service import record
 from webapp.clock import local_date, utcnow
 from webapp.extensions import db
+from webapp.person_data import audit_trail, stamp
 from webapp.volunteers.ambassadors import ambassador_ids, post_of
 from webapp.volunteers.labels import label, labels_of
 from webapp.volunteers.models import Volunteer
@@ -46,7 +42,6 @@ EXPORT_COLUMNS = (
     ("source", _l("Registered how")),
     ("registered_on", _l("Registered on")),
 )
-PERSON_EXPORT_FORMATS = ("json", "xlsx")
 
 
 @dataclass
@@ -118,11 +113,6 @@ def export_volunteers(user: User, filters: VolunteerFilter, fmt: str, lang: str 
 # --- a person's export --------------------------------------------------------------------
 
 
-def _stamp(value: datetime | None) -> str | None:
-    # stored in UTC without a zone
-    return value.replace(tzinfo=UTC).isoformat() if value else None
-
-
 def _record(volunteer: Volunteer, lang: str) -> dict[str, Any]:
     return {
         "id": volunteer.id,
@@ -138,13 +128,13 @@ def _record(volunteer: Volunteer, lang: str) -> dict[str, Any]:
         "availability": volunteer.availability,
         "status": volunteer.status,
         "source": volunteer.source,
-        "consent_at": _stamp(volunteer.consent_at),
+        "consent_at": stamp(volunteer.consent_at),
         "consent_version": volunteer.consent_version,
         "guardian_name": volunteer.guardian_name,
-        "guardian_consent_at": _stamp(volunteer.guardian_consent_at),
+        "guardian_consent_at": stamp(volunteer.guardian_consent_at),
         "notes": volunteer.notes,
-        "registered_at": _stamp(volunteer.created_at),
-        "decided_at": _stamp(volunteer.decided_at),
+        "registered_at": stamp(volunteer.created_at),
+        "decided_at": stamp(volunteer.decided_at),
     }
 
 
@@ -173,24 +163,11 @@ def _ambassador(volunteer: Volunteer) -> dict[str, Any] | None:
     post = post_of(volunteer)
     if post is None:
         return None
-    return {"community": post.community.code, "designated_at": _stamp(post.designated_at)}
+    return {"community": post.community.code, "designated_at": stamp(post.designated_at)}
 
 
 def _audit(volunteer: Volunteer) -> list[dict[str, Any]]:
-    entries = db.session.execute(
-        select(AuditEntry)
-        .where(AuditEntry.object_type == Volunteer.__tablename__, AuditEntry.object_id == str(volunteer.id))
-        .order_by(AuditEntry.at, AuditEntry.id)
-    ).scalars()
-    return [
-        {
-            "at": _stamp(e.at),
-            "action": e.action,
-            "what": audit_action_label(e.action),
-            "by_role": e.user.role if e.user else None,
-        }
-        for e in entries
-    ]
+    return audit_trail(Volunteer.__tablename__, volunteer.id)
 
 
 def person_export(user: User, volunteer: Volunteer, fmt: str, lang: str = "zh_Hans") -> dict[str, Any]:
@@ -206,27 +183,7 @@ def person_export(user: User, volunteer: Volunteer, fmt: str, lang: str = "zh_Ha
         "service": _service(volunteer),
         "ambassador": _ambassador(volunteer),
         "audit": _audit(volunteer),
-        "exported_at": _stamp(utcnow()),
+        "exported_at": stamp(utcnow()),
     }
     record(user, "volunteer.person_export", volunteer, details={"format": fmt})
     return data
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else value
-
-
-def person_export_table(data: Mapping[str, Any]) -> Table:
-    """``person_export``'s data as one table: a row per value, named by section, item and field."""
-    table = Table(headers=[str(_l("Section")), str(_l("Item")), str(_l("Field")), str(_l("Value"))])
-    for section, content in data.items():
-        if isinstance(content, dict):
-            table.rows.extend([section, "", key, _cell(value)] for key, value in content.items())
-        elif isinstance(content, list):
-            for number, item in enumerate(content, 1):
-                table.rows.extend([section, number, key, _cell(value)] for key, value in item.items())
-        else:
-            table.rows.append([section, "", "", _cell(content)])
-    return table

@@ -17,6 +17,7 @@ form can show each next to its input and the API can list them in ``fields``.
 
 from __future__ import annotations
 
+from webapp.person_data import PERSON_EXPORT_FORMATS
 from webapp.volunteers.ambassadors import ambassador_ids, ambassador_of, designate_ambassador
 from webapp.volunteers.errors import (
     CONFLICT_CODES,
@@ -28,11 +29,9 @@ from webapp.volunteers.errors import (
 )
 from webapp.volunteers.exports import (
     EXPORT_COLUMNS,
-    PERSON_EXPORT_FORMATS,
     Table,
     export_volunteers,
     person_export,
-    person_export_table,
 )
 from webapp.volunteers.imports import MAX_IMPORT_ROWS, import_file, import_volunteers
 from webapp.volunteers.queries import (
@@ -111,7 +110,6 @@ __all__ = [
     "new_volunteer",
     "paginate",
     "person_export",
-    "person_export_table",
     "phone_digits",
     "phone_search_hash",
     "register_volunteer",

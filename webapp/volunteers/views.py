@@ -28,12 +28,12 @@ from webapp.forms import select_choices
 from webapp.i18n import current_lang
 from webapp.learn.views import chosen_community
 from webapp.paging import page_number
+from webapp.person_data import person_download
 from webapp.regions import service as regions
 from webapp.regions.models import LEAF_LEVELS, Region
 from webapp.text import search_terms
 from webapp.volunteers import importer, listing
 from webapp.volunteers import service as volunteers
-from webapp.volunteers.downloads import person_download
 from webapp.volunteers.forms import (
     ActionForm,
     EraseForm,
@@ -230,7 +230,7 @@ def person_export(volunteer_id: int) -> Response:
     if fmt not in volunteers.PERSON_EXPORT_FORMATS:
         abort(400)
     data = volunteers.person_export(_me(), volunteer, fmt, current_lang())
-    return person_download(fmt, data, volunteer.id)
+    return person_download(fmt, data, f"volunteer-{volunteer.id}")
 
 
 # --- registering and editing -------------------------------------------------------
