@@ -109,6 +109,22 @@ def test_a_thread_never_waits_for_the_lock_it_holds_on_another_connection(databa
     second.close()
 
 
+def test_a_connection_ended_by_another_thread_lets_go_of_the_lock(database: Path) -> None:
+    # a pool may roll back or close a connection in a thread other than the one that wrote
+    connection = connect(database)
+    connection.cursor().execute("INSERT INTO attempts (who) VALUES ('a')")
+    ended = threading.Thread(target=connection.rollback)
+    ended.start()
+    ended.join(timeout=10)
+    assert lock_is_free(database)
+    other = connect(database, timeout=0.2)  # this thread no longer counts as holding it
+    other.cursor().execute("INSERT INTO attempts (who) VALUES ('b')")
+    assert not lock_is_free(database)
+    other.commit()
+    other.close()
+    connection.close()
+
+
 def test_a_lock_held_too_long_elsewhere_does_not_stop_a_write(database: Path) -> None:
     # a process stuck holding the file lock (but not SQLite's) delays a writer by its busy
     # timeout at most: the file lock only orders writers, SQLite's lock keeps them apart

@@ -17,6 +17,7 @@ go of a dead process's lock.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import sqlite3
 import threading
@@ -28,7 +29,8 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "
 #: the pauses between tries for the file lock, in seconds, the last one repeated
 _PAUSES = (0.0002, 0.0005, 0.001)
 
-_held_here = threading.local()
+#: how many file locks each thread holds, by thread id (a connection may be closed elsewhere)
+_held_by_thread: dict[int, int] = {}
 
 
 def lock_path(database: str) -> str | None:
@@ -49,7 +51,8 @@ class QueuedWriters(sqlite3.Connection):
         self._patience = float(kwargs.get("timeout", args[0] if args else 5.0))
         self._path = lock_path(str(database))
         self._fd: int | None = None
-        self._holding = False
+        #: the thread holding the file lock through this connection, if any
+        self._holder: int | None = None
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
         return super().cursor(factory or _QueuedCursor)
@@ -76,9 +79,10 @@ class QueuedWriters(sqlite3.Connection):
                 self._fd = None
 
     def before(self, statement: str) -> None:
-        if self._holding or self._path is None or not statement.lstrip()[:7].upper().startswith(_WRITES):
+        if self._holder is not None or self._path is None or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
-        if getattr(_held_here, "count", 0):
+        thread = threading.get_ident()
+        if _held_by_thread.get(thread):
             return  # this thread holds it on another connection: waiting would be for itself
         if self._fd is None:
             try:
@@ -87,17 +91,17 @@ class QueuedWriters(sqlite3.Connection):
                 self._path = None
                 return
         if self._wait_for_lock():
-            self._holding = True
-            _held_here.count = getattr(_held_here, "count", 0) + 1
+            self._holder = thread
+            _held_by_thread[thread] = _held_by_thread.get(thread, 0) + 1
 
     def after(self) -> None:
-        if self._holding and not self.in_transaction:  # a statement outside any transaction
+        if self._holder is not None and not self.in_transaction:  # a statement outside any transaction
             self._let_go()
 
     def _wait_for_lock(self) -> bool:
         assert self._fd is not None
         deadline = time.monotonic() + self._patience
-        for attempt in range(1_000_000):
+        for attempt in itertools.count():
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return True
@@ -105,13 +109,15 @@ class QueuedWriters(sqlite3.Connection):
                 if time.monotonic() >= deadline:
                     return False  # go ahead and meet SQLite's own lock
                 time.sleep(_PAUSES[min(attempt, len(_PAUSES) - 1)])
-        return False
+        raise AssertionError("unreachable")
 
     def _let_go(self) -> None:
-        if self._holding and self._fd is not None:
+        if self._holder is not None and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
-            self._holding = False
-            _held_here.count -= 1
+            left = _held_by_thread.pop(self._holder, 1) - 1
+            if left:
+                _held_by_thread[self._holder] = left
+            self._holder = None
 
 
 class _QueuedCursor(sqlite3.Cursor):
