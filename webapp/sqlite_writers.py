@@ -22,6 +22,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Self
 
 #: statements that make Python's sqlite3 open a transaction, or take the write lock themselves
@@ -78,7 +80,18 @@ class QueuedWriters(sqlite3.Connection):
                 os.close(self._fd)
                 self._fd = None
 
-    def before(self, statement: str) -> None:
+    @contextmanager
+    def turn_for(self, statement: str) -> Iterator[None]:
+        """Around one statement: the file lock taken first if it writes, and let go after it
+        if it ran outside any transaction."""
+        self._before(statement)
+        try:
+            yield
+        finally:
+            if self._holder is not None and not self.in_transaction:
+                self._let_go()
+
+    def _before(self, statement: str) -> None:
         if self._holder is not None or self._path is None or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
         thread = threading.get_ident()
@@ -93,10 +106,6 @@ class QueuedWriters(sqlite3.Connection):
         if self._wait_for_lock():
             self._holder = thread
             _held_by_thread[thread] = _held_by_thread.get(thread, 0) + 1
-
-    def after(self) -> None:
-        if self._holder is not None and not self.in_transaction:  # a statement outside any transaction
-            self._let_go()
 
     def _wait_for_lock(self) -> bool:
         assert self._fd is not None
@@ -124,17 +133,11 @@ class _QueuedCursor(sqlite3.Cursor):
     connection: QueuedWriters
 
     def execute(self, sql: str, parameters: Any = (), /) -> Self:
-        self.connection.before(sql)
-        try:
+        with self.connection.turn_for(sql):
             super().execute(sql, parameters)
-        finally:
-            self.connection.after()
         return self
 
     def executemany(self, sql: str, parameters: Any, /) -> Self:
-        self.connection.before(sql)
-        try:
+        with self.connection.turn_for(sql):
             super().executemany(sql, parameters)
-        finally:
-            self.connection.after()
         return self
